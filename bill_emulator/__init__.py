@@ -1,0 +1,7 @@
+"""Offline BILL v3 API emulator: a faithful BILL API on loopback, backed by SQLite."""
+
+from bill_emulator.emulator import Emulator
+from bill_emulator.server import EmulatorServer, running_emulator
+from bill_emulator.settings import EmulatorSettings, Faults, Limits
+
+__all__ = ["Emulator", "EmulatorServer", "EmulatorSettings", "Faults", "Limits", "running_emulator"]

@@ -1,0 +1,1 @@
+"""One backend module per BILL resource family."""

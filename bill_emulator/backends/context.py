@@ -1,0 +1,40 @@
+"""What a backend call can see: the store, the clock, id and data factories, and the caller."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bill_emulator.clock import Clock
+from bill_emulator.fake import Fake
+from bill_emulator.ids import IdFactory
+from bill_emulator.store import Store
+from bill_emulator.timefmt import format_timestamp
+
+
+@dataclass
+class Context:
+    store: Store
+    clock: Clock
+    ids: IdFactory
+    fake: Fake
+    scope: str = ""  # organization id (AP/AR), partner id (partner), spend company id (S&E)
+    user_id: str | None = None
+    organization_id: str | None = None  # the organization an AP/AR or partner-user call acts on
+    params: dict[str, Any] | None = None
+
+    def now(self) -> str:
+        """The current time as BILL renders timestamps."""
+        return format_timestamp(self.clock.now())
+
+    def with_scope(self, scope: str) -> Context:
+        return Context(
+            self.store,
+            self.clock,
+            self.ids,
+            self.fake,
+            scope,
+            self.user_id,
+            self.organization_id,
+            self.params,
+        )

@@ -1,0 +1,565 @@
+"""Invoices and received payments: create, replace, update, archive, payment links, recorded payments and
+charges (BILL's AR workflow, chapters 4 and 6). Amounts always agree: dueAmount = totalAmount - paid - credit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from bill_emulator.backends import generic
+from bill_emulator.backends.context import Context
+from bill_emulator.backends.customers import CUSTOMERS
+from bill_emulator.errors import BillApiError, invalid_body, not_found, unprocessable
+from bill_emulator.fake import parse_timestamp
+from bill_emulator.handlers import Call, Reply
+from bill_emulator.resources import EQ_IN, EQ_NE_IN, RANGE, SETS, Field, Resource, base_filters, register
+from bill_emulator.seedplan import SeedPlan
+from bill_emulator.timefmt import format_date, format_timestamp, parse_date
+
+_LINE_CLASSIFICATIONS = (
+    "chartOfAccountId",
+    "accountingClassId",
+    "departmentId",
+    "jobId",
+    "locationId",
+    "itemId",
+)
+_CLASSIFICATIONS = ("accountingClassId", "departmentId", "jobId", "locationId")
+
+
+def _money(value: Any, name: str) -> float:
+    if isinstance(value, bool):
+        raise invalid_body(f"{name}: must be a number")
+    try:
+        return round(float(value), 2)
+    except (TypeError, ValueError):
+        raise invalid_body(f"{name}: must be a number") from None
+
+
+def build_line(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    quantity = float(data.get("quantity", 1) or 1)
+    if "price" in data:
+        price = _money(data["price"], "invoiceLineItems.price")
+    elif "amount" in data:
+        price = round(_money(data["amount"], "invoiceLineItems.amount") / quantity, 2)
+    else:
+        price = 0.0
+    classifications = {key: None for key in _LINE_CLASSIFICATIONS}
+    classifications.update(data.get("classifications") or {})
+    return {
+        "id": data.get("id") or ctx.ids.new("0il"),
+        "description": data.get("description", ""),
+        "price": price,
+        "quantity": quantity,
+        "classifications": classifications,
+    }
+
+
+def build_invoice(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    invoice_date = data.get("invoiceDate") or data["createdTime"][:10]
+    obj: dict[str, Any] = {
+        "id": data["id"],
+        "archived": bool(data.get("archived", False)),
+        "invoiceNumber": data.get("invoiceNumber") or data["id"][-6:].upper(),
+        "invoiceDate": invoice_date,
+        "dueDate": data.get("dueDate")
+        or format_date(parse_timestamp(data["createdTime"]) + timedelta(days=30)),
+        "customerId": data.get("customerId", ""),
+        "totalAmount": 0.0,
+        "dueAmount": 0.0,
+        "scheduledAmount": 0.0,
+        "creditAmount": float(data.get("creditAmount", 0.0)),
+        "status": "OPEN",
+        "exchangeRate": 1.0,
+        "invoiceLineItems": [build_line(ctx, line) for line in data.get("invoiceLineItems", [])],
+        "payToChartOfAccountId": data.get("payToChartOfAccountId"),
+        "payments": list(data.get("payments", [])),
+        "classifications": {key: (data.get("classifications") or {}).get(key) for key in _CLASSIFICATIONS},
+        "salesTaxItemId": data.get("salesTaxItemId"),
+        "salesTaxTotal": 0.0,
+        "salesTaxPercentage": float(data.get("salesTaxPercentage", 0) or 0),
+        "enableCardPayment": bool(data.get("enableCardPayment", False)),
+        "convenienceFee": {"percentage": 0.0},
+        "invoicePdfId": data.get("invoicePdfId") or ctx.ids.new("att"),
+        "recordStatus": "ACTIVE",
+        "createdBy": data.get("createdBy") or ctx.user_id,
+        "createdTime": data["createdTime"],
+        "updatedTime": data["updatedTime"],
+    }
+    return obj
+
+
+def derive_invoice(ctx: Context, obj: dict[str, Any]) -> None:
+    """Totals, due amount and status follow from the lines, payments and credits."""
+    subtotal = float(round(sum(line["price"] * line["quantity"] for line in obj["invoiceLineItems"]), 2))
+    obj["salesTaxTotal"] = round(subtotal * obj["salesTaxPercentage"] / 100, 2)
+    obj["totalAmount"] = round(subtotal + obj["salesTaxTotal"], 2)
+    paid = float(round(sum(p["amount"] for p in obj["payments"] if p["status"] == "PAID"), 2))
+    obj["scheduledAmount"] = float(
+        round(sum(p["amount"] for p in obj["payments"] if p["status"] == "SCHEDULED"), 2)
+    )
+    obj["dueAmount"] = max(round(obj["totalAmount"] - paid - obj["creditAmount"], 2), 0.0)
+    if obj["totalAmount"] > 0 and obj["dueAmount"] == 0:
+        obj["status"] = "PAID_IN_FULL"
+    elif obj["scheduledAmount"] > 0:
+        obj["status"] = "SCHEDULED"
+    elif paid > 0 or obj["creditAmount"] > 0:
+        obj["status"] = "PARTIAL_PAYMENT"
+    else:
+        obj["status"] = "OPEN"
+    obj["recordStatus"] = "INACTIVE" if obj["archived"] else "ACTIVE"
+
+
+def _customer_id(ctx: Context, body: dict[str, Any], required: bool) -> str | None:
+    if "customer" not in body:
+        if required:
+            raise invalid_body("customer: The customer field is required")
+        return None
+    customer = body["customer"]
+    if not isinstance(customer, dict):
+        raise invalid_body("Cannot construct instance of `InvoiceCustomer` from a non-object value")
+    customer_id = customer.get("id")
+    if not isinstance(customer_id, str) or not customer_id:
+        raise invalid_body("customer.id: must not be blank")
+    generic.get(ctx, CUSTOMERS, customer_id)
+    return customer_id
+
+
+def validate_invoice(ctx: Context, body: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
+    creating = existing is None
+    fields: dict[str, Any] = {}
+    customer_id = _customer_id(ctx, body, required=creating)
+    if customer_id:
+        fields["customerId"] = customer_id
+    lines = body.get("invoiceLineItems")
+    if lines is not None or creating:
+        if not isinstance(lines, list) or not lines or not all(isinstance(x, dict) for x in lines):
+            raise invalid_body("invoiceLineItems: must contain at least one line item")
+        for line in lines:
+            for key in ("price", "amount", "quantity"):
+                if key in line:
+                    _money(line[key], f"invoiceLineItems.{key}")
+        fields["invoiceLineItems"] = lines
+    for key in ("invoiceDate", "dueDate"):
+        if key in body:
+            try:
+                fields[key] = parse_date(str(body[key]))
+            except ValueError:
+                raise invalid_body(f"{key}: must be a date in yyyy-MM-dd format") from None
+    if "invoiceNumber" in body:
+        number = body["invoiceNumber"]
+        if not isinstance(number, str) or not number or len(number) > 21:
+            raise invalid_body("invoiceNumber: must be 1 to 21 characters")
+        clash = [
+            r
+            for r in ctx.store.find("invoices", ctx.scope)
+            if r.body["invoiceNumber"] == number and (existing is None or r.id != existing["id"])
+        ]
+        if clash:
+            raise unprocessable(f"Invoice number {number} already exists. Enter a unique invoice number.")
+        fields["invoiceNumber"] = number
+    for key in (
+        "payToChartOfAccountId",
+        "salesTaxItemId",
+        "salesTaxPercentage",
+        "enableCardPayment",
+        "classifications",
+    ):
+        if key in body:
+            fields[key] = body[key]
+    return fields
+
+
+def _merge_lines(
+    ctx: Context, existing: list[dict[str, Any]], changes: list[dict[str, Any]], replace: bool
+) -> list[dict[str, Any]]:
+    by_id = {line["id"]: line for line in existing}
+    result = [] if replace else [dict(line) for line in existing]
+    for change in changes:
+        if change.get("id") in by_id:
+            merged = generic.deep_merge(by_id[change["id"]], change)
+            line = build_line(ctx, merged)
+            if replace:
+                result.append(line)
+            else:
+                result = [line if x["id"] == line["id"] else x for x in result]
+        else:
+            result.append(build_line(ctx, {k: v for k, v in change.items() if k != "id"}))
+    return result
+
+
+INVOICES = register(
+    Resource(
+        "invoices",
+        "Invoice",
+        "00e",
+        build_invoice,
+        validate=validate_invoice,
+        derive=derive_invoice,
+        filters=base_filters(
+            customerId=Field("string", EQ_IN),
+            invoiceNumber=Field("string", EQ_NE_IN),
+            status=Field("string", SETS),
+            dueDate=Field("date", RANGE),
+            invoiceDate=Field("date", RANGE),
+            payToChartOfAccountId=Field("string", EQ_NE_IN),
+        ),
+        sorts=frozenset(
+            {
+                "archived",
+                "invoiceNumber",
+                "invoiceDate",
+                "dueDate",
+                "totalAmount",
+                "createdTime",
+                "updatedTime",
+            }
+        ),
+    )
+)
+
+
+def create_invoice(call: Call) -> Reply:
+    ctx = call.ctx
+    body = call.body if isinstance(call.body, dict) else None
+    if body is None:
+        raise invalid_body("Request body must be a JSON object.")
+    fields = validate_invoice(ctx, body, None)
+    now = ctx.now()
+    invoice = build_invoice(
+        ctx,
+        {
+            **fields,
+            "id": ctx.ids.new("00e"),
+            "createdTime": now,
+            "updatedTime": now,
+            "invoiceDate": fields.get("invoiceDate") or now[:10],
+        },
+    )
+    derive_invoice(ctx, invoice)
+    ctx.store.insert("invoices", ctx.scope, invoice)
+    _refresh_balance(ctx, invoice["customerId"])
+    options = body.get("processingOptions") or {}
+    if options.get("sendEmail"):
+        ctx.store.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (f"invoice-email:{invoice['id']}", now)
+        )
+    return Reply(201, invoice)
+
+
+def update_invoice(call: Call, replace: bool) -> Reply:
+    ctx = call.ctx
+    existing = generic.get(ctx, INVOICES, call.path["invoiceId"])
+    if not isinstance(call.body, dict):
+        raise invalid_body("Request body must be a JSON object.")
+    fields = validate_invoice(ctx, call.body, existing)
+    lines = fields.pop("invoiceLineItems", None)
+    invoice = generic.deep_merge(existing, fields)
+    if lines is not None:
+        invoice["invoiceLineItems"] = _merge_lines(ctx, existing["invoiceLineItems"], lines, replace)
+    generic.save(ctx, INVOICES, invoice)
+    _refresh_balance(ctx, invoice["customerId"])
+    if existing["customerId"] != invoice["customerId"]:
+        _refresh_balance(ctx, existing["customerId"])
+    return Reply(200, invoice)
+
+
+def archive_invoice(call: Call, archived: bool) -> Reply:
+    invoice = generic.set_archived(call.ctx, INVOICES, call.path["invoiceId"], archived)
+    _refresh_balance(call.ctx, invoice["customerId"])
+    return Reply(200, invoice)
+
+
+def _refresh_balance(ctx: Context, customer_id: str) -> None:
+    """A customer's balance is what its active invoices still owe."""
+    row = ctx.store.get("customers", customer_id)
+    if row is None:
+        return
+    owed = ctx.store.execute(
+        "SELECT ifnull(sum(json_extract(body, '$.dueAmount')), 0) FROM records"
+        " WHERE kind = 'invoices' AND scope = ? AND archived = 0 AND json_extract(body, '$.customerId') = ?",
+        (ctx.scope, customer_id),
+    )[0][0]
+    customer = row.body
+    if round(owed, 2) != customer["balance"]["amount"]:
+        customer["balance"] = {"amount": round(owed, 2)}
+        generic.save(ctx, CUSTOMERS, customer)
+
+
+def payment_link(call: Call) -> Reply:
+    """POST /v3/invoices/{invoiceId}/payment-link {customerId, email, returnUrl} -> {paymentLink}."""
+    invoice = generic.get(call.ctx, INVOICES, call.path["invoiceId"])
+    body = call.body if isinstance(call.body, dict) else {}
+    if body.get("customerId") and body["customerId"] != invoice["customerId"]:
+        raise invalid_body("customerId: does not match the invoice's customer")
+    token = invoice["id"][-10:]
+    return Reply(200, {"paymentLink": f"https://app.bill.com/p/{call.ctx.scope}/{invoice['id']}?t={token}"})
+
+
+def send_invoice(call: Call) -> Reply:
+    invoice = generic.get(call.ctx, INVOICES, call.path["invoiceId"])
+    call.ctx.store.set_meta(f"invoice-email:{invoice['id']}", call.ctx.now())
+    return Reply(200, {})
+
+
+# -- received payments -------------------------------------------------------------------------
+def build_received_payment(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": data["id"],
+        "customerId": data.get("customerId", ""),
+        "amount": float(data.get("amount", 0.0)),
+        "invoicePayments": list(data.get("invoicePayments", [])),
+        "description": data.get("description", ""),
+        "paymentDate": data.get("paymentDate") or data["createdTime"][:10],
+        "fundingAccount": data.get("fundingAccount") or {"id": None, "type": "BANK_ACCOUNT"},
+        "receivablesAccount": data.get("receivablesAccount") or {"id": None, "type": "BANK_ACCOUNT"},
+        "unappliedAmount": float(data.get("unappliedAmount", 0.0)),
+        "convenienceFeeAmount": 0.0,
+        "receivablesType": data.get("receivablesType", "WALLET"),
+        "status": data.get("status", "PAID"),
+        "referenceNumber": data.get("referenceNumber") or ctx.fake.digits(6),
+        "onlinePayment": bool(data.get("onlinePayment", False)),
+        "paymentType": data.get("paymentType", "ACH"),
+        "createdTime": data["createdTime"],
+        "updatedTime": data["updatedTime"],
+    }
+
+
+RECEIVABLE_PAYMENTS = register(
+    Resource(
+        "receivable_payments",
+        "Received payment",
+        "0rp",
+        build_received_payment,
+        filters={
+            **base_filters(customerId=Field("string", EQ_IN), status=Field("string", SETS)),
+            "archived": Field("bool", frozenset()),
+        },
+        sorts=frozenset({"amount", "createdTime", "updatedTime"}),
+    )
+)
+
+
+def _apply_payment(
+    ctx: Context, customer_id: str, allocations: list[tuple[str, float]], payment_id: str, payment_date: str
+) -> list[dict[str, Any]]:
+    invoices = []
+    for invoice_id, amount in allocations:
+        invoice = generic.get(ctx, INVOICES, invoice_id)
+        if invoice["customerId"] != customer_id:
+            raise invalid_body(f"Invoice {invoice_id} does not belong to customer {customer_id}.")
+        if invoice["archived"]:
+            raise unprocessable(f"Invoice {invoice_id} is archived.")
+        if amount <= 0 or amount > invoice["dueAmount"] + 1e-9:
+            raise unprocessable(f"Amount {amount:.2f} exceeds the amount due on invoice {invoice_id}.")
+        invoice["payments"].append(
+            {"id": payment_id, "amount": amount, "status": "PAID", "date": payment_date}
+        )
+        generic.save(ctx, INVOICES, invoice)
+        invoices.append(invoice)
+    _refresh_balance(ctx, customer_id)
+    return invoices
+
+
+def _allocations(items: Any, id_key: str) -> list[tuple[str, float]]:
+    if not isinstance(items, list) or not items:
+        raise invalid_body("At least one invoice is required.")
+    result = []
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get(id_key), str):
+            raise invalid_body(f"Each invoice needs its {id_key}.")
+        result.append((item[id_key], _money(item.get("amount"), "amount")))
+    return result
+
+
+def record_payment(call: Call) -> Reply:
+    """POST /v3/invoices/record-payment: an offline payment (cash, check, card in store)."""
+    ctx, body = call.ctx, call.body
+    if not isinstance(body, dict):
+        raise invalid_body("Request body must be a JSON object.")
+    customer = generic.get(ctx, CUSTOMERS, str(body.get("customerId") or ""))
+    allocations = _allocations(body.get("invoices"), "id")
+    amount = _money(body.get("amount"), "amount")
+    applied = round(sum(a for _, a in allocations), 2)
+    if applied > amount + 1e-9:
+        raise unprocessable("The amounts applied to invoices exceed the payment amount.")
+    payment_date = parse_date(str(body.get("paymentDate") or ctx.now()[:10]))
+    now = ctx.now()
+    payment_id = ctx.ids.new("0rp")
+    invoices = _apply_payment(ctx, customer["id"], allocations, payment_id, payment_date)
+    payment = build_received_payment(
+        ctx,
+        {
+            "id": payment_id,
+            "customerId": customer["id"],
+            "amount": amount,
+            "paymentDate": payment_date,
+            "invoicePayments": [
+                {"invoiceId": i, "amount": a, "paymentDate": payment_date} for i, a in allocations
+            ],
+            "description": body.get("description", ""),
+            "unappliedAmount": round(amount - applied, 2),
+            "receivablesType": "OFFLINE",
+            "paymentType": body.get("paymentType", "OTHER"),
+            "onlinePayment": False,
+            "createdTime": now,
+            "updatedTime": now,
+        },
+    )
+    ctx.store.insert("receivable_payments", ctx.scope, payment)
+    return Reply(
+        200,
+        {
+            "id": payment_id,
+            "customerId": customer["id"],
+            "paymentType": payment["paymentType"],
+            "paymentDate": payment_date,
+            "amount": amount,
+            "unappliedAmount": payment["unappliedAmount"],
+            "status": "PAID",
+            "description": payment["description"],
+            "invoices": [{"id": inv["id"], "payments": inv["payments"]} for inv in invoices],
+        },
+    )
+
+
+def charge_customer(call: Call) -> Reply:
+    """POST /v3/receivable-payments: charge an authorized customer's bank account for invoices."""
+    ctx, body = call.ctx, call.body
+    if not isinstance(body, dict):
+        raise invalid_body("Request body must be a JSON object.")
+    if not isinstance(body.get("customerId"), str):
+        raise invalid_body("customerId: must not be blank")
+    customer = generic.get(ctx, CUSTOMERS, body["customerId"])
+    funding = body.get("fundingAccount")
+    funding_id = funding.get("id") if isinstance(funding, dict) else funding
+    if not isinstance(funding_id, str) or not funding_id:
+        raise invalid_body("fundingAccount: the customer bank account id is required")
+    if not customer.get("authorizedToCharge"):
+        raise unprocessable("Customer has not authorized charges. Set the charge authorization first.")
+    account = ctx.store.get("customer_bank_accounts", funding_id)
+    if account is None or account.parent_id != customer["id"] or account.body["archived"]:
+        raise BillApiError("BDC_1118", f"Customer bank account not found: {funding_id}")
+    allocations = _allocations(body.get("invoicePayments"), "invoiceId")
+    payment_date = parse_date(str(body.get("paymentDate") or ctx.now()[:10]))
+    now = ctx.now()
+    payment_id = ctx.ids.new("0rp")
+    _apply_payment(ctx, customer["id"], allocations, payment_id, payment_date)
+    amount = round(sum(a for _, a in allocations), 2)
+    payment = build_received_payment(
+        ctx,
+        {
+            "id": payment_id,
+            "customerId": customer["id"],
+            "amount": amount,
+            "paymentDate": payment_date,
+            "invoicePayments": [
+                {"invoiceId": i, "amount": a, "paymentDate": payment_date} for i, a in allocations
+            ],
+            "description": body.get("description", ""),
+            "fundingAccount": {"id": funding_id, "type": "BANK_ACCOUNT"},
+            "receivablesType": "WALLET",
+            "paymentType": "ACH",
+            "onlinePayment": True,
+            "createdTime": now,
+            "updatedTime": now,
+        },
+    )
+    ctx.store.insert("receivable_payments", ctx.scope, payment)
+    return Reply(201, payment)
+
+
+def get_received_payment(call: Call) -> Reply:
+    row = call.ctx.store.get("receivable_payments", call.path["receivedPaymentId"])
+    if row is None or row.scope != call.ctx.scope:
+        raise not_found("Received payment", call.path["receivedPaymentId"])
+    return Reply(200, row.body)
+
+
+# -- seed ------------------------------------------------------------------------------------------
+def seed(plan: SeedPlan) -> None:
+    """Invoices with line items over the history window; most get paid, some partly, some by charge."""
+    ctx, f = plan.ctx, plan.ctx.fake
+    customers = [c for c in plan.extra["customers"].values()]
+    accounts = plan.refs.get("chart_of_accounts") or [None]
+    invoices, payments = [], []
+    balances: dict[str, float] = {c["id"]: 0.0 for c in customers}
+    for number in range(1, plan.invoices + 1):
+        customer = f.choice(customers)
+        created_at = f.moment_between(max(plan.start, parse_timestamp(customer["createdTime"])), plan.end)
+        created = format_timestamp(created_at)
+        lines = [
+            {"description": f.product(), "quantity": float(f.integer(1, 5)), "price": f.money(20, 900)}
+            for _ in range(f.integer(1, 4))
+        ]
+        invoice = build_invoice(
+            ctx,
+            {
+                "id": ctx.ids.new("00e"),
+                "customerId": customer["id"],
+                "invoiceNumber": f"INV-{number:06d}",
+                "invoiceDate": created[:10],
+                "dueDate": f.date_after(created_at, 15, 45),
+                "invoiceLineItems": lines,
+                "payToChartOfAccountId": f.choice(accounts),
+                "createdTime": created,
+                "updatedTime": created,
+            },
+        )
+        derive_invoice(ctx, invoice)
+        updated_at = created_at
+        age_days = (plan.end - created_at).days
+        roll = f.rng.random()
+        if (age_days > 20 and roll < 0.75) or (age_days > 5 and roll < 0.3):
+            paid_at = f.moment_between(created_at, min(plan.end, created_at + timedelta(days=60)))
+            full = f.chance(0.85)
+            amount = (
+                invoice["totalAmount"] if full else round(invoice["totalAmount"] * f.rng.uniform(0.2, 0.8), 2)
+            )
+            payment_id = ctx.ids.new("0rp")
+            pay_date = format_date(paid_at)
+            charged = customer.get("authorizedToCharge") and f.chance(0.5)
+            invoice["payments"].append(
+                {"id": payment_id, "amount": amount, "status": "PAID", "date": pay_date}
+            )
+            derive_invoice(ctx, invoice)
+            stamp = format_timestamp(paid_at)
+            payments.append(
+                build_received_payment(
+                    ctx,
+                    {
+                        "id": payment_id,
+                        "customerId": customer["id"],
+                        "amount": amount,
+                        "paymentDate": pay_date,
+                        "invoicePayments": [
+                            {"invoiceId": invoice["id"], "amount": amount, "paymentDate": pay_date}
+                        ],
+                        "description": f"Payment for {invoice['invoiceNumber']}",
+                        "receivablesType": "WALLET"
+                        if charged
+                        else f.choice(("WALLET", "CREDIT_CARD", "OFFLINE")),
+                        "paymentType": "ACH" if charged else f.choice(("ACH", "CHECK", "CREDIT_CARD")),
+                        "onlinePayment": bool(charged),
+                        "createdTime": stamp,
+                        "updatedTime": stamp,
+                    },
+                )
+            )
+            updated_at = paid_at
+        if f.chance(0.03):
+            invoice["archived"] = True
+            updated_at = f.moment_between(updated_at, plan.end)
+        derive_invoice(ctx, invoice)
+        invoice["updatedTime"] = format_timestamp(updated_at)
+        if not invoice["archived"]:
+            balances[customer["id"]] += invoice["dueAmount"]
+        invoices.append(invoice)
+        if len(invoices) >= 5000:
+            ctx.store.insert_many("invoices", ctx.scope, invoices)
+            invoices.clear()
+    ctx.store.insert_many("invoices", ctx.scope, invoices)
+    ctx.store.insert_many("receivable_payments", ctx.scope, payments)
+    for customer in customers:
+        customer["balance"] = {"amount": round(balances[customer["id"]], 2)}
+        ctx.store.replace("customers", customer)

@@ -1,0 +1,124 @@
+"""`bill-emulator serve`: a BILL v3 API on a loopback port."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from pathlib import Path
+
+from bill_emulator.settings import EmulatorSettings, Faults, Limits
+
+_FAULTS = {
+    "error": "error_rate",
+    "reset": "reset_rate",
+    "slow": "slow_rate",
+    "truncated": "truncated_rate",
+    "non-json": "non_json_rate",
+    "html": "html_rate",
+    "throttle": "throttle_rate",
+    "expire-every": "expire_session_every",
+    "slow-seconds": "slow_seconds",
+}
+
+
+def _fault(text: str) -> tuple[str, float]:
+    name, _, value = text.partition("=")
+    if name not in _FAULTS or not value:
+        raise argparse.ArgumentTypeError(f"--fault takes NAME=VALUE with NAME one of {', '.join(_FAULTS)}")
+    try:
+        return name, float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--fault {name} needs a number, got {value!r}") from None
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="bill-emulator", description="An offline BILL v3 API server.")
+    sub = p.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the API until interrupted")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback)")
+    serve.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default)")
+    serve.add_argument("--seed", type=int, default=7, help="data seed (default 7)")
+    serve.add_argument(
+        "--scale", default="small", help="tiny | small | medium | large | <number of invoices>"
+    )
+    serve.add_argument("--db", default=None, help="SQLite file to keep data in (default: in memory)")
+    serve.add_argument("--latency-ms", type=float, default=0.0, help="added latency per request")
+    serve.add_argument("--jitter-ms", type=float, default=0.0, help="random +/- latency per request")
+    serve.add_argument(
+        "--fault",
+        type=_fault,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help=f"inject faults; NAME one of {', '.join(_FAULTS)} (rates 0-1)",
+    )
+    serve.add_argument(
+        "--limit-status", type=int, default=429, help="HTTP status of limit errors (429 or 422)"
+    )
+    serve.add_argument(
+        "--no-limits", action="store_true", help="switch BILL's rate and concurrency limits off"
+    )
+    serve.add_argument("--window-scale", type=float, default=1.0, help="shrink the hour/minute limit windows")
+    serve.add_argument(
+        "--session-idle-seconds", type=float, default=35 * 60, help="session inactivity timeout"
+    )
+    serve.add_argument(
+        "--fake-clock", action="store_true", help="a clock moved only via POST /_emulator/clock"
+    )
+    serve.add_argument(
+        "--write-configs",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="write config_ap_ar.json, config_partner.json, config_spend_expense.json to DIR",
+    )
+    return p
+
+
+def settings_from(args: argparse.Namespace) -> EmulatorSettings:
+    limits = Limits(limit_status=args.limit_status, window_scale=args.window_scale)
+    if args.no_limits:
+        limits = Limits(None, None, None, None, args.window_scale, args.limit_status)
+    faults = Faults()
+    for name, value in args.fault:
+        attribute = _FAULTS[name]
+        setattr(faults, attribute, int(value) if attribute == "expire_session_every" else value)
+    return EmulatorSettings(
+        seed=args.seed,
+        scale=args.scale,
+        db_path=args.db,
+        host=args.host,
+        port=args.port,
+        latency_ms=args.latency_ms,
+        jitter_ms=args.jitter_ms,
+        session_idle_seconds=args.session_idle_seconds,
+        limits=limits,
+        faults=faults,
+        fake_clock=args.fake_clock,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    from bill_emulator.emulator import Emulator
+    from bill_emulator.server import EmulatorServer
+
+    try:
+        settings = settings_from(args)
+        settings.invoice_count  # noqa: B018 - validates --scale early
+    except ValueError as error:
+        print(f"bill-emulator: {error}", file=sys.stderr)
+        return 2
+    server = EmulatorServer(Emulator(settings))
+    print(server.base_url, flush=True)
+    if args.write_configs:
+        for path in server.write_configs(args.write_configs):
+            print(f"wrote {path}", file=sys.stderr, flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

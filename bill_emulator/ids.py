@@ -1,0 +1,48 @@
+"""BILL-style ids: a 3-character object prefix, a 2-digit shard and 15 alphanumerics (20 characters)."""
+
+from __future__ import annotations
+
+import random
+import string
+
+_ALPHABET = string.ascii_letters + string.digits
+
+# Documented or observed prefixes (docs/emulator.md lists the sources); a few are assumed.
+PREFIXES: dict[str, str] = {
+    "organizations": "008",
+    "users": "006",
+    "roles": "0po",
+    "vendors": "009",
+    "bills": "00n",
+    "invoices": "00e",
+    "customers": "0cu",
+    "receivable_payments": "0rp",
+    "payments": "stp",
+    "chart_of_accounts": "0ca",
+    "bank_accounts": "bac",
+    "customer_bank_accounts": "cba",
+    "attachments": "att",
+}
+
+
+class IdFactory:
+    """Deterministic id generator for one emulator instance."""
+
+    def __init__(self, seed: int, shard: int = 1) -> None:
+        self._rng = random.Random(f"ids-{seed}")
+        self._shard = shard
+        self._issued: set[str] = set()
+
+    def new(self, prefix: str) -> str:
+        if len(prefix) != 3:
+            raise ValueError(f"id prefix must be 3 characters: {prefix!r}")
+        while True:
+            tail = "".join(self._rng.choice(_ALPHABET) for _ in range(15))
+            candidate = f"{prefix}{self._shard:02d}{tail}"
+            if candidate not in self._issued:
+                self._issued.add(candidate)
+                return candidate
+
+    def token(self, length: int = 40) -> str:
+        """An opaque secret-looking string (session ids, keys)."""
+        return "".join(self._rng.choice(_ALPHABET) for _ in range(length))

@@ -1,0 +1,112 @@
+"""Run the emulator over HTTP: in a background thread (tests, notebooks) or in the foreground (CLI)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from bill_emulator.emulator import Emulator
+from bill_emulator.settings import EmulatorSettings
+
+AUTH_TYPES = ("ap_ar", "partner", "spend_expense")
+CONFIG_FILES = {
+    "ap_ar": "config_ap_ar.json",
+    "partner": "config_partner.json",
+    "spend_expense": "config_spend_expense.json",
+}
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+class EmulatorServer:
+    """An emulator listening on a loopback port."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+        settings = emulator.settings
+        self._socket = _bind(settings.host, settings.port)
+        self.host = settings.host
+        self.port = self._socket.getsockname()[1]
+        config = uvicorn.Config(
+            emulator.app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            http="httptools",
+            timeout_keep_alive=75,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/connect"
+
+    def config(self, auth_type: str) -> dict[str, Any]:
+        return self.emulator.connector_config(self.base_url, auth_type)
+
+    def configs(self) -> dict[str, dict[str, Any]]:
+        return {auth_type: self.config(auth_type) for auth_type in AUTH_TYPES}
+
+    def write_configs(self, directory: str | Path) -> list[Path]:
+        folder = Path(directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        for auth_type, name in CONFIG_FILES.items():
+            path = folder / name
+            path.write_text(json.dumps(self.config(auth_type), indent=2) + "\n")
+            written.append(path)
+        return written
+
+    def counters(self) -> dict[str, Any]:
+        return self.emulator.counters.snapshot()
+
+    def serve_forever(self) -> None:
+        self._server.run(sockets=[self._socket])
+
+    def start(self) -> EmulatorServer:
+        self._thread = threading.Thread(target=self.serve_forever, name="bill-emulator", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the BILL emulator did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._socket.close()
+        self.emulator.store.close()
+
+
+@contextmanager
+def running_emulator(settings: EmulatorSettings | None = None, **overrides: Any) -> Iterator[EmulatorServer]:
+    """Start an emulator on a free loopback port for the duration of a `with` block."""
+    settings = settings or EmulatorSettings()
+    for key, value in overrides.items():
+        setattr(settings, key, value)
+    server = EmulatorServer(Emulator(settings)).start()
+    try:
+        yield server
+    finally:
+        server.stop()

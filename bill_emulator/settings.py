@@ -1,0 +1,85 @@
+"""Everything that configures one emulator: data, limits, latency and faults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SCALES: dict[str, int] = {"tiny": 40, "small": 300, "medium": 10_000, "large": 100_000}
+
+
+def invoices_for_scale(scale: str | int) -> int:
+    """Number of invoices for a named scale or an explicit count."""
+    if isinstance(scale, int):
+        return scale
+    if scale.isdigit():
+        return int(scale)
+    try:
+        return SCALES[scale]
+    except KeyError:
+        raise ValueError(
+            f"unknown scale {scale!r}: use {', '.join(SCALES)} or a number of invoices"
+        ) from None
+
+
+@dataclass
+class Limits:
+    """BILL's documented limits, on by default; each can be changed or switched off (None)."""
+
+    concurrent_per_org: int | None = 3
+    requests_per_hour: int | None = 20_000
+    logins_per_hour: int | None = 200
+    spend_per_minute: int | None = 60
+    # Scale the hour and the minute down so tests need not wait (1.0 = real time).
+    window_scale: float = 1.0
+    # BILL does not document the status of limit errors: 429 by default, 422 seen in one client.
+    limit_status: int = 429
+
+
+@dataclass
+class Faults:
+    """Test knobs, all off by default. Rates are probabilities per request."""
+
+    error_rate: float = 0.0  # 500 BDC_1001
+    reset_rate: float = 0.0  # connection dropped without a response
+    slow_rate: float = 0.0  # answer after `slow_seconds`
+    slow_seconds: float = 65.0
+    truncated_rate: float = 0.0  # 200 with a cut-off JSON body
+    non_json_rate: float = 0.0  # 200 with a body that is not JSON
+    html_rate: float = 0.0  # 502 gateway HTML page
+    throttle_rate: float = 0.0  # BDC_1322 burst although the limit was not reached
+    expire_session_every: int = 0  # kill the caller's session every N authenticated requests
+
+    def any(self) -> bool:
+        return any(
+            (
+                self.error_rate,
+                self.reset_rate,
+                self.slow_rate,
+                self.truncated_rate,
+                self.non_json_rate,
+                self.html_rate,
+                self.throttle_rate,
+                self.expire_session_every,
+            )
+        )
+
+
+@dataclass
+class EmulatorSettings:
+    seed: int = 7
+    scale: str | int = "small"
+    db_path: str | None = None  # None = in memory
+    host: str = "127.0.0.1"
+    port: int = 0  # 0 = a free port
+    latency_ms: float = 0.0
+    jitter_ms: float = 0.0
+    session_idle_seconds: float = 35 * 60
+    sync_token_session_seconds: float = 48 * 3600
+    organizations: int = 3
+    limits: Limits = field(default_factory=Limits)
+    faults: Faults = field(default_factory=Faults)
+    fake_clock: bool = False
+
+    @property
+    def invoice_count(self) -> int:
+        return invoices_for_scale(self.scale)
