@@ -181,6 +181,7 @@ class EmulatorApp:
                 and isinstance(body.get("devKey"), str)
             ):
                 limiter.count_login(body["devKey"])
+                limiter.count_request(body["devKey"])
             return None
         if principal.kind == SPEND:
             limiter.count_spend(principal.key)

@@ -69,7 +69,7 @@ def parse_list_query(
     for name in cursor_params:
         token = params.get(name)
         if token:
-            cursor = decode_cursor(token, fingerprint, backward=name == "prevPage")
+            cursor = decode_cursor(token, fingerprint)
             break
     return ListQuery(limit, conditions, sort, cursor, fingerprint)
 
@@ -183,7 +183,8 @@ def encode_cursor(keys: tuple[Any, ...], fingerprint: str, backward: bool, inclu
     return base64.urlsafe_b64encode(orjson.dumps(payload)).rstrip(b"=").decode()
 
 
-def decode_cursor(token: str, fingerprint: str, backward: bool) -> Cursor:
+def decode_cursor(token: str, fingerprint: str) -> Cursor:
+    """A token carries its own direction: `page=` takes nextPage and prevPage tokens alike."""
     try:
         padded = token + "=" * (-len(token) % 4)
         payload = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -195,9 +196,7 @@ def decode_cursor(token: str, fingerprint: str, backward: bool) -> Cursor:
         raise invalid_parameter("Invalid page token.") from None
     if token_fingerprint != fingerprint:
         raise invalid_parameter("Invalid page token: it belongs to a list with other filters or sort.")
-    if token_backward != backward:
-        raise invalid_parameter("Invalid page token.")
-    return Cursor(keys, backward, inclusive)
+    return Cursor(keys, token_backward, inclusive)
 
 
 # -- SQL ----------------------------------------------------------------------------------
