@@ -127,7 +127,8 @@ def resolve_session(
         if expired and alive:
             ctx.store.execute("UPDATE sessions SET alive = 0 WHERE session_id = ?", (session_id,))
         raise BillApiError("BDC_1109")
-    ctx.store.execute("UPDATE sessions SET last_used = ? WHERE session_id = ?", (now, session_id))
+    if now - last_used >= 1.0:  # the idle timer has one-second resolution; saves a write per call
+        ctx.store.execute("UPDATE sessions SET last_used = ? WHERE session_id = ?", (now, session_id))
     return Principal(kind, key or "", scope, user_id, session_id)
 
 
