@@ -110,7 +110,7 @@ class EmulatorApp:
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
         slot: tuple[str, str] | None = None
         try:
-            parsed = _parse_json(body)
+            parsed = body if endpoint.raw_body else _parse_json(body)
             principal = self._authenticate(endpoint, headers)
             if endpoint.limits:
                 slot = self._enter_limits(endpoint, principal, parsed, fault)

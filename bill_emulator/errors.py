@@ -22,7 +22,10 @@ CODES: dict[str, tuple[int, str, str]] = {
     "BDC_1121": (404, "REQUEST", "API not supported."),
     "BDC_1144": (429, "DOWNSTREAM", "Max number of allowed requests per hour reached: 20000."),
     "BDC_1322": (429, "DOWNSTREAM", "Max number of concurrent requests per organization reached."),
-    "BDC_1361": (403, "REQUEST", "Untrusted session."),
+    "BDC_1356": (400, "REQUEST", "MFA code has expired."),
+    "BDC_1358": (422, "REQUEST", "Too many MFA attempts."),
+    "BDC_1361": (403, "DOWNSTREAM", "Untrusted session."),
+    "BDC_1374": (400, "REQUEST", "MFA token has expired."),
     # assumed (no public code)
     "BDC_1116": (400, "REQUEST", "Invalid request parameter."),
     "BDC_1117": (400, "REQUEST", "Invalid request body."),

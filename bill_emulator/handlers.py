@@ -53,6 +53,7 @@ class Endpoint:
     handler: Handler
     name: str = ""
     limits: bool = True  # counted against the rate and concurrency limits
+    raw_body: bool = False  # file uploads: the handler gets the request bytes, not parsed JSON
 
 
 @dataclass

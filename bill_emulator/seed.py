@@ -10,7 +10,19 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bill_emulator.backends import customers, invoices, organizations
+from bill_emulator.backends import (
+    bills,
+    classifications,
+    credits,
+    customers,
+    funding,
+    invoices,
+    mfa,
+    organizations,
+    recurring,
+    vendors,
+)
+from bill_emulator.backends.spend import seed as spend_seed
 from bill_emulator.seedplan import SeedPlan
 from bill_emulator.timefmt import format_timestamp
 
@@ -22,11 +34,18 @@ SMALL_ORG_INVOICES = 40
 
 # Families fill an organization in this order (later ones use ids from earlier ones via plan.refs).
 FAMILIES: list[Callable[[SeedPlan], None]] = [
+    classifications.seed,  # first: the chart of accounts other families refer to
+    funding.seed,
+    mfa.seed,
     customers.seed,
     invoices.seed,
+    vendors.seed,
+    bills.seed,  # bills with their approvals, documents, vendor credits and AP payments
+    credits.seed,  # credit memos, some applied to open invoices
+    recurring.seed,
 ]
 # Families seeded once, for the main organization only (Spend & Expense).
-MAIN_ONLY: list[Callable[[SeedPlan], None]] = []
+MAIN_ONLY: list[Callable[[SeedPlan], None]] = [spend_seed.seed]
 
 
 def _secret(rng: random.Random, length: int) -> str:

@@ -1,0 +1,267 @@
+"""S&E reimbursements: list, create, details, update (while awaiting approval), delete, approve or deny,
+receipts and image upload URLs. Every status change is appended to `statusHistory`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bill_emulator.backends.context import Context
+from bill_emulator.backends.spend.common import (
+    BUDGETS,
+    MEMBERS,
+    REIMBURSEMENTS,
+    USERS,
+    money,
+    new_id,
+    new_uuid,
+    object_body,
+    present,
+    require,
+    require_admin,
+    save,
+    spend_call,
+    text,
+)
+from bill_emulator.backends.spend.listing import ListSpec, list_reply
+from bill_emulator.backends.spend.tagging import (
+    apply_updates,
+    drop_receipt,
+    entry,
+    fields_for,
+    receipt,
+    upload_url,
+)
+from bill_emulator.errors import invalid_body, unprocessable
+from bill_emulator.handlers import Call, Reply
+from bill_emulator.resources import EQ, EQ_IN, Field, Resource, register
+from bill_emulator.timefmt import parse_date
+
+AWAITING = "AWAITING_APPROVAL"
+ACTIONS = {"APPROVE": "APPROVED", "DENY": "DENIED"}
+
+
+def history(actor: str | None, role: str, when: str, status: str, note: str | None = None) -> dict[str, Any]:
+    return {"actorId": actor, "actorRole": role, "occurredTime": when, "note": note, "status": status}
+
+
+def build_reimbursement(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    user, budget = data["user"], data["budget"]
+    amount = data["amount"]
+    return {
+        "id": data["id"],
+        "uuid": data["uuid"],
+        "amount": amount,
+        "fulfillmentType": data.get("fulfillmentType", "ACH"),
+        "fundRequestAmount": amount,
+        "fundRequestBudgetAmount": amount,
+        "merchantName": data["merchantName"],
+        "note": data["note"],
+        "submittedTime": data["submittedTime"],
+        "occurredDate": data["occurredDate"],
+        "retired": bool(data.get("retired", False)),
+        "status": data.get("status", AWAITING),
+        "type": data.get("type", "OUT_OF_POCKET"),
+        "batchId": data.get("batchId"),
+        "batchAmount": data.get("batchAmount"),
+        "statusHistory": data.get("statusHistory")
+        or [history(user["id"], "SUBMITTER", data["submittedTime"], AWAITING, data["note"])],
+        "budgetId": budget["id"],
+        "budgetUuid": budget["uuid"],
+        "userId": user["id"],
+        "userUuid": user["uuid"],
+        "receipts": data.get("receipts", []),
+        "customFields": data.get("customFields")
+        or [entry(f, budget["id"], []) for f in data.get("fields", [])],
+        "createdTime": data["submittedTime"],
+        "updatedTime": data.get("updatedTime") or data["submittedTime"],
+    }
+
+
+REIMBURSEMENTS_RESOURCE = register(
+    Resource(
+        REIMBURSEMENTS,
+        "Reimbursement",
+        "",
+        build_reimbursement,
+        filters={
+            "reimbursementIds": Field("string", EQ_IN, path="id"),
+            "status": Field("string", EQ_IN),
+            "userId": Field("string", EQ_IN),
+            "budgetId": Field("string", EQ_IN),
+            "retired": Field("bool", EQ),
+        },
+        sorts=frozenset({"submittedTime", "amount", "occurredDate"}),
+        single_sort=True,
+        archive_flag="retired",
+    )
+)
+SPEC = ListSpec(
+    frozenset(REIMBURSEMENTS_RESOURCE.filters),
+    refs={"reimbursementIds": REIMBURSEMENTS, "userId": USERS, "budgetId": BUDGETS},
+)
+
+
+def _occurred(body: dict[str, Any], required: bool) -> str | None:
+    value = body.get("occurredDate")
+    if value is None:
+        if required:
+            raise invalid_body("occurredDate: must not be null")
+        return None
+    try:
+        return parse_date(str(value))
+    except ValueError:
+        raise invalid_body("occurredDate: must be a date in yyyy-MM-dd format") from None
+
+
+def _spender(ctx: Context, budget: dict[str, Any], user: dict[str, Any]) -> None:
+    row = ctx.store.get(MEMBERS, f"{budget['id']}.{user['id']}")
+    if budget["retired"] or row is None or row.body["budgetRole"] == "OBSERVER":
+        raise unprocessable("The user cannot spend from this budget.")
+
+
+@spend_call
+def list_reimbursements(call: Call) -> Reply:
+    return list_reply(call, REIMBURSEMENTS_RESOURCE, SPEC)
+
+
+@spend_call
+def create_reimbursement(call: Call) -> Reply:
+    """POST /v3/spend/reimbursements {userId, budgetId, amount, note, merchantName, occurredDate, receipts, customFields}."""
+    ctx = call.ctx
+    body = object_body(call)
+    missing = [
+        k
+        for k in ("userId", "budgetId", "amount", "note", "merchantName", "occurredDate")
+        if body.get(k) in (None, "")
+    ]
+    if missing:
+        raise invalid_body("; ".join(f"{k}: must not be blank" for k in missing))
+    user = require(ctx, USERS, str(body["userId"]), "User")
+    budget = require(ctx, BUDGETS, str(body["budgetId"]), "Budget")
+    amount = money(body["amount"], "amount")
+    if amount <= 0:
+        raise invalid_body("amount: must be greater than 0")
+    receipts = body.get("receipts")
+    if not isinstance(receipts, list):
+        raise invalid_body("receipts: must be a list of receipts")
+    _spender(ctx, budget, user)
+    now = ctx.now()
+    reimbursement = build_reimbursement(
+        ctx,
+        {
+            "id": new_id(ctx, REIMBURSEMENTS),
+            "uuid": new_uuid(ctx),
+            "user": user,
+            "budget": budget,
+            "amount": amount,
+            "merchantName": text(body, "merchantName", required=True),
+            "note": text(body, "note", required=True, limit=2000),
+            "occurredDate": _occurred(body, True),
+            "submittedTime": now,
+            "receipts": [receipt(ctx, r) for r in receipts],
+            "fields": fields_for(ctx, budget["id"]),
+        },
+    )
+    if body.get("customFields") is not None:
+        reimbursement["customFields"] = apply_updates(
+            ctx, reimbursement["customFields"], budget["id"], body["customFields"]
+        )
+    ctx.store.insert(REIMBURSEMENTS, ctx.scope, reimbursement)
+    return Reply(200, present(REIMBURSEMENTS, reimbursement))
+
+
+@spend_call
+def get_reimbursement(call: Call) -> Reply:
+    return Reply(200, present(REIMBURSEMENTS, _reimbursement(call)))
+
+
+def _reimbursement(call: Call) -> dict[str, Any]:
+    return require(call.ctx, REIMBURSEMENTS, call.path["reimbursementId"], "Reimbursement")
+
+
+@spend_call
+def update_reimbursement(call: Call) -> Reply:
+    """PATCH: amount, note, merchantName, occurredDate, budgetId, customFields."""
+    ctx = call.ctx
+    reimbursement = _reimbursement(call)
+    body = object_body(call)
+    if body.get("amount") is not None:
+        amount = money(body["amount"], "amount")
+        if amount <= 0:
+            raise invalid_body("amount: must be greater than 0")
+        reimbursement.update(
+            {"amount": amount, "fundRequestAmount": amount, "fundRequestBudgetAmount": amount}
+        )
+    for name in ("note", "merchantName"):
+        value = text(body, name, limit=2000)
+        if value is not None:
+            reimbursement[name] = value
+    occurred = _occurred(body, False)
+    if occurred:
+        reimbursement["occurredDate"] = occurred
+    if body.get("budgetId"):
+        budget = require(ctx, BUDGETS, str(body["budgetId"]), "Budget")
+        _spender(ctx, budget, require(ctx, USERS, reimbursement["userId"], "User"))
+        reimbursement["budgetId"], reimbursement["budgetUuid"] = budget["id"], budget["uuid"]
+    if body.get("customFields") is not None:
+        reimbursement["customFields"] = apply_updates(
+            ctx, reimbursement["customFields"], reimbursement["budgetId"], body["customFields"]
+        )
+    save(ctx, REIMBURSEMENTS, reimbursement)
+    return Reply(200, present(REIMBURSEMENTS, reimbursement))
+
+
+@spend_call
+def delete_reimbursement(call: Call) -> Reply:
+    reimbursement = _reimbursement(call)
+    call.ctx.store.delete(REIMBURSEMENTS, reimbursement["id"])
+    return Reply(200)
+
+
+@spend_call
+def act(call: Call) -> Reply:
+    """POST /v3/spend/reimbursements/{reimbursementId}/action {"action": "APPROVE" | "DENY", "note"} (ADMIN only)."""
+    ctx = call.ctx
+    admin = require_admin(ctx)
+    body = object_body(call)
+    action = body.get("action")
+    if action not in ACTIONS:
+        raise invalid_body(f"action: must be one of {', '.join(ACTIONS)}")
+    note = text(body, "note", limit=2000)
+    reimbursement = _reimbursement(call)
+    if reimbursement["status"] != AWAITING:
+        raise unprocessable(
+            f"A reimbursement in status {reimbursement['status']} cannot be approved or denied."
+        )
+    owner = ctx.store.get(MEMBERS, f"{reimbursement['budgetId']}.{admin['id']}")
+    role = "BUDGET_OWNER" if owner is not None and owner.body["budgetRole"] == "OWNER" else "ADMIN"
+    now = ctx.now()
+    steps = [history(admin["id"], role, now, ACTIONS[action], note)]
+    if action == "APPROVE":
+        steps.append(history(admin["id"], role, now, "READY_TO_PAY"))
+    reimbursement["statusHistory"] = [*reimbursement["statusHistory"], *steps]
+    reimbursement["status"] = steps[-1]["status"]
+    save(ctx, REIMBURSEMENTS, reimbursement)
+    return Reply(200, present(REIMBURSEMENTS, reimbursement))
+
+
+@spend_call
+def add_receipt(call: Call) -> Reply:
+    reimbursement = _reimbursement(call)
+    added = receipt(call.ctx, call.body)
+    reimbursement["receipts"] = [*reimbursement["receipts"], added]
+    save(call.ctx, REIMBURSEMENTS, reimbursement)
+    return Reply(200, added)
+
+
+@spend_call
+def delete_receipt(call: Call) -> Reply:
+    reimbursement = _reimbursement(call)
+    reimbursement["receipts"] = drop_receipt(reimbursement["receipts"], call.path["receiptId"])
+    save(call.ctx, REIMBURSEMENTS, reimbursement)
+    return Reply(200)
+
+
+@spend_call
+def image_upload_url(call: Call) -> Reply:
+    return Reply(200, {"url": upload_url(call.ctx, "reimbursements")})

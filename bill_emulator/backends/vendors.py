@@ -1,0 +1,744 @@
+"""Vendors: the people and businesses an organization pays (BILL's AP workflow). Also each vendor's one
+bank account, its international-payment configuration and its audit trail, and the MFA check the
+payables families share."""
+
+from __future__ import annotations
+
+import random
+import re
+import string
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import orjson
+
+from bill_emulator.backends import generic
+from bill_emulator.backends.context import Context
+from bill_emulator.errors import BillApiError, invalid_body, invalid_parameter, not_found, unprocessable
+from bill_emulator.handlers import ORG, Call, Reply, list_body
+from bill_emulator.resources import EQ_NE, NAME, SETS, Field, Resource, base_filters, register
+from bill_emulator.seedplan import SeedPlan
+
+PREFIX = "009"
+AUDIT_PREFIX = "0at"  # internal key of an audit-trail record (never shown)
+MAX_BULK = 20
+ACCOUNT_TYPES = ("BUSINESS", "PERSON", "NONE")
+# USD per unit of a vendor's bill currency (the emulator's fixed BILL FX table).
+USD_PER_UNIT = {"USD": 1.0, "CAD": 0.7315, "EUR": 1.0842, "GBP": 1.2703, "MXN": 0.0584, "AUD": 0.6588}
+COUNTRIES = {
+    "US": "United States",
+    "CA": "Canada",
+    "DE": "Germany",
+    "FR": "France",
+    "GB": "United Kingdom",
+    "MX": "Mexico",
+    "IN": "India",
+    "AU": "Australia",
+    "DK": "Denmark",
+    "ES": "Spain",
+    "NL": "Netherlands",
+}
+_FOREIGN_ADDRESS = {
+    "CAD": ("CA", "Toronto", "ON", "M5V 2T6"),
+    "EUR": ("DE", "Berlin", "BE", "10115"),
+    "GBP": ("GB", "London", "", "EC1A 1BB"),
+    "MXN": ("MX", "Monterrey", "NL", "64000"),
+    "AUD": ("AU", "Sydney", "NSW", "2000"),
+}
+_IBAN_COUNTRIES = frozenset({"DE", "FR", "GB", "DK", "ES", "NL"})
+_ALPHABET = string.ascii_letters + string.digits
+
+
+# -- shared helpers for the payables families ---------------------------------------------------
+def require_trusted_session(call: Call) -> None:
+    """Payments and autopay need an MFA-trusted session (REFERENCE §2.3): 403 BDC_1361 otherwise."""
+    session_id = call.principal.session_id if call.principal else None
+    rows = call.ctx.store.execute("SELECT trusted FROM sessions WHERE session_id = ?", (session_id or "",))
+    if not rows or not rows[0][0]:
+        raise BillApiError("BDC_1361")
+
+
+def body_object(call: Call) -> dict[str, Any]:
+    if not isinstance(call.body, dict):
+        raise invalid_body("Request body must be a JSON object.")
+    return call.body
+
+
+def body_list(call: Call, limit: int, what: str) -> list[dict[str, Any]]:
+    items = call.body
+    if not isinstance(items, list) or not items or not all(isinstance(x, dict) for x in items):
+        raise invalid_body("Request body must be a non-empty JSON array of objects.")
+    if len(items) > limit:
+        raise invalid_body(f"You can send up to {limit} {what} in one request.")
+    return items
+
+
+def ids_param(call: Call) -> list[str]:
+    ids = [part.strip() for part in (call.query.get("ids") or "").split(",") if part.strip()]
+    if not ids:
+        raise invalid_parameter("ids is required: a comma-separated list of ids.")
+    return ids
+
+
+def reject_unknown(body: dict[str, Any], allowed: set[str] | frozenset[str]) -> None:
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        raise invalid_body(f"Unrecognized field(s): {', '.join(unknown)}.")
+
+
+def today(ctx: Context) -> date:
+    return ctx.clock.utcnow().date()
+
+
+def parse_day(text: str) -> date:
+    return datetime.strptime(text, "%Y-%m-%d").date()
+
+
+def add_business_days(day: date, days: int) -> date:
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
+def fast_ids(ctx: Context, salt: str) -> Any:
+    """A seeded id maker for bulk seeding: BILL-shaped ids without IdFactory's per-character cost."""
+    rng = random.Random(f"{salt}-{ctx.scope}")
+    shard = ctx.ids.new(PREFIX)[3:5]
+
+    def new(prefix: str) -> str:
+        return f"{prefix}{shard}{''.join(rng.choices(_ALPHABET, k=15))}"
+
+    return new
+
+
+def user_name(ctx: Context, user_id: str | None) -> str:
+    row = ctx.store.get("users", user_id) if user_id else None
+    return f"{row.body['firstName']} {row.body['lastName']}" if row else ""
+
+
+# -- vendor objects -----------------------------------------------------------------------------
+def blank_address() -> dict[str, str]:
+    return {
+        "line1": "",
+        "line2": "",
+        "city": "",
+        "stateOrProvince": "",
+        "zipOrPostalCode": "",
+        "country": "",
+        "countryName": "",
+    }
+
+
+def _virtual_card() -> dict[str, Any]:
+    return {
+        "status": "UNDEFINED",
+        "remitEmail": "",
+        "enrollDate": None,
+        "declineDate": None,
+        "alternatePayByType": "UNDEFINED",
+    }
+
+
+def build_vendor(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """A complete vendor: every field BILL returns, defaults where the caller gave none."""
+    name = data.get("name") or ""
+    created = data["createdTime"]
+    obj: dict[str, Any] = {
+        "id": data["id"],
+        "archived": bool(data.get("archived", False)),
+        "name": name,
+        "shortName": "",
+        "accountNumber": "",
+        "accountType": "BUSINESS",
+        "email": "",
+        "phone": "",
+        "address": blank_address(),
+        "paymentInformation": {
+            "payeeName": name,
+            "email": "",
+            "lastPaymentDate": None,
+            "payByType": "CHECK",
+            "payBySubType": "NONE",
+            "virtualCard": _virtual_card(),
+            "bankAccount": None,
+            "paymentPurpose": None,
+        },
+        "additionalInfo": {
+            "taxId": "",
+            "taxIdType": "UNDEFINED",
+            "track1099": False,
+            "leadTimeInDays": 0,
+            "combinePayments": True,
+            "paymentTermId": None,
+            "companyName": "",
+        },
+        "rppsId": None,
+        "bankAccountStatus": "NO_ACCOUNT",
+        "recurringPayments": False,
+        "billCurrency": "USD",
+        "createdTime": created,
+        "updatedTime": data["updatedTime"],
+        "balance": {"amount": 0.0, "lastUpdatedDate": created},
+        "autoPay": {
+            "enabled": False,
+            "bankAccountId": None,
+            "createdBy": None,
+            "maxAmount": 0.0,
+            "daysBeforeDueDate": 0,
+        },
+        "networkStatus": "NOT_CONNECTED",
+    }
+    merged = generic.deep_merge(obj, {k: v for k, v in data.items() if k in obj and v is not None})
+    if not merged["paymentInformation"].get("email"):
+        merged["paymentInformation"]["email"] = merged["email"]
+    derive_vendor(ctx, merged)
+    return merged
+
+
+def derive_vendor(ctx: Context, obj: dict[str, Any]) -> None:
+    """Country name, and how BILL pays the vendor, follow from the address and the bank account."""
+    address = obj["address"]
+    address["countryName"] = COUNTRIES.get(address.get("country") or "", address.get("countryName") or "")
+    info = obj["paymentInformation"]
+    bank = info.get("bankAccount")
+    if obj["networkStatus"] == "CONNECTED_RPPS":
+        info["payByType"], info["payBySubType"] = "RPPS", "NONE"
+    elif bank and obj["billCurrency"] != "USD":
+        info["payByType"] = "INTERNATIONAL_E_PAYMENT"
+        info["payBySubType"] = "LOCAL" if address.get("country") in _IBAN_COUNTRIES else "WIRE"
+    elif bank:
+        info["payByType"], info["payBySubType"] = "ACH", "NONE"
+    elif obj["networkStatus"] == "CONNECTED":
+        info["payByType"], info["payBySubType"] = "WALLET", "NONE"
+    else:
+        info["payByType"], info["payBySubType"] = "CHECK", "NONE"
+    if not bank:
+        obj["bankAccountStatus"] = "NO_ACCOUNT"
+    elif obj["bankAccountStatus"] in ("NO_ACCOUNT", "UNDEFINED"):
+        obj["bankAccountStatus"] = "NO_NET_LINKED_ACCOUNT"
+
+
+def build_bank_account(data: dict[str, Any], currency: str) -> dict[str, Any]:
+    return {
+        "nameOnAccount": data["nameOnAccount"],
+        "accountNumber": str(data["accountNumber"]),
+        "routingNumber": str(data.get("routingNumber") or ""),
+        "type": data.get("type") or "CHECKING",
+        "ownerType": data.get("ownerType") or "BUSINESS",
+        "paymentCurrency": data.get("paymentCurrency") or currency,
+    }
+
+
+def validate_bank_account(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise invalid_body("bankAccount: must be an object")
+    reject_unknown(
+        body, {"nameOnAccount", "accountNumber", "routingNumber", "type", "ownerType", "paymentCurrency"}
+    )
+    missing = [k for k in ("nameOnAccount", "accountNumber") if not body.get(k)]
+    if missing:
+        raise invalid_body("; ".join(f"{k}: must not be blank" for k in missing))
+    number = str(body["accountNumber"])
+    iban = bool(re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}", number))
+    routing = str(body.get("routingNumber") or "")
+    if not iban and not re.fullmatch(r"\d{9}", routing):
+        raise invalid_body("routingNumber: must be 9 digits (leave it empty only for an IBAN accountNumber)")
+    if not iban and not re.fullmatch(r"\d{4,17}", number):
+        raise invalid_body("accountNumber: must be 4 to 17 digits or an IBAN")
+    if body.get("type", "CHECKING") not in ("CHECKING", "SAVINGS"):
+        raise invalid_body("type: must be CHECKING or SAVINGS")
+    if body.get("ownerType", "BUSINESS") not in ("BUSINESS", "PERSONAL"):
+        raise invalid_body("ownerType: must be BUSINESS or PERSONAL")
+    currency = body.get("paymentCurrency")
+    if currency is not None and not re.fullmatch(r"[A-Z]{3}", str(currency)):
+        raise invalid_body("paymentCurrency: must be a 3-letter ISO 4217 code")
+    return body
+
+
+_WRITABLE = frozenset(
+    {
+        "name",
+        "shortName",
+        "accountNumber",
+        "accountType",
+        "email",
+        "phone",
+        "address",
+        "paymentInformation",
+        "additionalInfo",
+        "billCurrency",
+        "autoPay",
+        "regulatoryFields",
+    }
+)
+
+
+def validate_vendor(call: Call, body: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
+    """Check a create (existing is None) or PATCH body; return the fields to store."""
+    reject_unknown(body, _WRITABLE | {"id"})
+    if existing is None and not (isinstance(body.get("name"), str) and body["name"].strip()):
+        raise invalid_body("name: must not be blank")
+    for key, limit in (("name", 100), ("shortName", 100), ("accountNumber", 100), ("phone", 20)):
+        value = body.get(key)
+        if value is not None and (not isinstance(value, str) or len(value) > limit):
+            raise invalid_body(f"{key}: must be a string of at most {limit} characters")
+    email = body.get("email")
+    if email and (not isinstance(email, str) or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email)):
+        raise invalid_body("email: must be a well-formed email address")
+    if "accountType" in body and body["accountType"] not in ACCOUNT_TYPES:
+        raise invalid_body("accountType: must be one of BUSINESS, PERSON, NONE")
+    if "billCurrency" in body and not re.fullmatch(r"[A-Z]{3}", str(body["billCurrency"])):
+        raise invalid_body("billCurrency: must be a 3-letter ISO 4217 code")
+    for key in ("address", "paymentInformation", "additionalInfo", "autoPay"):
+        if key in body and not isinstance(body[key], dict):
+            raise invalid_body(f"{key}: must be an object")
+    fields = {k: v for k, v in body.items() if k not in ("id", "regulatoryFields")}
+    address = body.get("address") or {}
+    if address.get("country") and not re.fullmatch(r"[A-Z]{2}", str(address["country"])):
+        raise invalid_body("address.country: must be a 2-letter ISO 3166 code")
+    info = dict(body.get("paymentInformation") or {})
+    reject_unknown(info, {"payeeName", "email", "bankAccount", "paymentPurpose", "bankCountry"})
+    info.pop("bankCountry", None)
+    if "bankAccount" in info:
+        if existing is not None:
+            raise invalid_body(
+                "paymentInformation.bankAccount: use POST /v3/vendors/{vendorId}/bank-account "
+                "to add or change a vendor bank account"
+            )
+        currency = str(body.get("billCurrency") or "USD")
+        info["bankAccount"] = build_bank_account(validate_bank_account(info["bankAccount"]), currency)
+    if "paymentInformation" in body:
+        fields["paymentInformation"] = info
+    extra = body.get("additionalInfo") or {}
+    if extra.get("taxIdType") not in (None, "EIN", "SSN"):
+        raise invalid_body("additionalInfo.taxIdType: must be EIN or SSN")
+    if extra.get("taxId") and "taxIdType" not in extra:
+        fields["additionalInfo"] = {**extra, "taxIdType": "EIN"}
+    auto = body.get("autoPay")
+    if auto is not None:
+        reject_unknown(auto, {"enabled", "bankAccountId", "maxAmount", "daysBeforeDueDate"})
+        if auto.get("enabled"):
+            require_trusted_session(call)
+            if not auto.get("bankAccountId"):
+                raise invalid_body("autoPay.bankAccountId: must not be blank when autopay is enabled")
+            fields["autoPay"] = {**auto, "createdBy": call.ctx.user_id}
+    return fields
+
+
+VENDORS = register(
+    Resource(
+        "vendors",
+        "Vendor",
+        PREFIX,
+        build_vendor,
+        derive=derive_vendor,
+        filters=base_filters(
+            name=Field("string", NAME),
+            accountType=Field("string", SETS),
+            billCurrency=Field("string", SETS),
+            **{"address.country": Field("string", EQ_NE)},
+        ),
+        sorts=frozenset(
+            {
+                "archived",
+                "name",
+                "shortName",
+                "email",
+                "phone",
+                "billCurrency",
+                "createdTime",
+                "updatedTime",
+            }
+        ),
+    )
+)
+
+
+def list_vendors(call: Call) -> Reply:
+    from bill_emulator.backends.payments import settle_due_payments
+
+    settle_due_payments(call.ctx)
+    return list_body(call, VENDORS, ORG)
+
+
+def read_vendor(call: Call) -> Reply:
+    from bill_emulator.backends.payments import settle_due_payments
+
+    settle_due_payments(call.ctx)
+    return Reply(200, get_vendor(call.ctx, call.path["vendorId"]))
+
+
+def get_vendor(ctx: Context, vendor_id: str) -> dict[str, Any]:
+    return generic.get(ctx, VENDORS, vendor_id)
+
+
+# -- audit trail -------------------------------------------------------------------------------
+def _flatten(obj: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(obj, dict):
+        flat: dict[str, Any] = {}
+        for key, value in obj.items():
+            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else key))
+        return flat
+    return {prefix: obj}
+
+
+_NOT_AUDITED = frozenset({"id", "createdTime", "updatedTime", "balance.amount", "balance.lastUpdatedDate"})
+# A create records the vendor's identifying fields; an update records every field it changed.
+_AUDITED_ON_CREATE = (
+    "name",
+    "email",
+    "phone",
+    "accountType",
+    "billCurrency",
+    "paymentInformation.payeeName",
+    "paymentInformation.bankAccount.accountNumber",
+)
+
+
+def audit_entries(
+    ctx: Context,
+    vendor_id: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    stamp: str,
+    source: str = "API",
+    user: tuple[str | None, str] | None = None,
+    new_id: Any = None,
+) -> list[dict[str, Any]]:
+    """One audit record per changed field (a create records the fields it set)."""
+    user_id, name = user or (ctx.user_id, user_name(ctx, ctx.user_id))
+    old, new = _flatten(before or {}), _flatten(after)
+    if before is None:
+        changed = [key for key in _AUDITED_ON_CREATE if new.get(key)]
+    else:
+        keys = list(new) + [key for key in old if key not in new]
+        changed = [key for key in keys if key not in _NOT_AUDITED and new.get(key) != old.get(key)]
+    make = new_id or ctx.ids.new
+    return [
+        {
+            "id": make(AUDIT_PREFIX),
+            "_parent": vendor_id,
+            "source": source,
+            "type": "CREATE" if before is None else "UPDATE",
+            "createdTime": stamp,
+            "user": {"id": user_id, "name": name},
+            "field": {
+                "name": key,
+                "value": {"previous": _text(old.get(key)), "current": _text(new.get(key))},
+            },
+        }
+        for key in changed
+    ]
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def record_audit(ctx: Context, vendor_id: str, before: dict[str, Any] | None, after: dict[str, Any]) -> None:
+    entries = audit_entries(ctx, vendor_id, before, after, after["updatedTime"])
+    if entries:
+        ctx.store.insert_many("vendor_audit_trail", ctx.scope, entries)
+
+
+def audit_trail(call: Call) -> Reply:
+    """GET /v3/reports/audit-trail/vendor/{vendorId}?includeArchived&start&max, newest first."""
+    vendor = get_vendor(call.ctx, call.path["vendorId"])
+    try:
+        start = int(call.query.get("start") or 0)
+        limit = int(call.query.get("max") or 20)
+    except ValueError:
+        raise invalid_parameter("start and max must be integers.") from None
+    if start < 0 or not 1 <= limit <= 100:
+        raise invalid_parameter("start must be 0 or more and max between 1 and 100.")
+    include_archived = (call.query.get("includeArchived") or "").lower() == "true"
+    if vendor["archived"] and not include_archived:
+        return Reply(200, [])
+    rows = call.ctx.store.execute(
+        "SELECT body FROM records WHERE kind = 'vendor_audit_trail' AND scope = ? AND parent_id = ?"
+        " ORDER BY created_time DESC, id DESC LIMIT ? OFFSET ?",
+        (call.ctx.scope, vendor["id"], limit, start),
+    )
+    records = []
+    for (text,) in rows:
+        record = orjson.loads(text)
+        record.pop("id", None)
+        records.append(record)
+    return Reply(200, records)
+
+
+# -- handlers ----------------------------------------------------------------------------------
+def _new_vendor(call: Call, body: dict[str, Any]) -> dict[str, Any]:
+    ctx = call.ctx
+    fields = validate_vendor(call, body, None)
+    now = ctx.now()
+    vendor = build_vendor(ctx, {**fields, "id": ctx.ids.new(PREFIX), "createdTime": now, "updatedTime": now})
+    ctx.store.insert("vendors", ctx.scope, vendor)
+    record_audit(ctx, vendor["id"], None, vendor)
+    return vendor
+
+
+def create_vendor(call: Call) -> Reply:
+    return Reply(201, _new_vendor(call, body_object(call)))
+
+
+def create_vendors(call: Call) -> Reply:
+    """POST /v3/vendors/bulk: up to 20, all or none (the request runs in one transaction)."""
+    items = body_list(call, MAX_BULK, "vendors")
+    return Reply(201, {"vendors": [_new_vendor(call, item) for item in items]})
+
+
+def update_vendor(call: Call) -> Reply:
+    ctx = call.ctx
+    existing = get_vendor(ctx, call.path["vendorId"])
+    fields = validate_vendor(call, body_object(call), existing)
+    vendor = generic.deep_merge(existing, fields)
+    generic.save(ctx, VENDORS, vendor)
+    record_audit(ctx, vendor["id"], existing, vendor)
+    if vendor["name"] != existing["name"]:
+        rename_in_documents(ctx, vendor["id"], vendor["name"])
+    return Reply(200, vendor)
+
+
+def rename_in_documents(ctx: Context, vendor_id: str, name: str) -> None:
+    """Bills and payments show the vendor's current name (read-time lookup in BILL; updatedTime stays)."""
+    ctx.store.execute(
+        "UPDATE records SET body = json_set(body, '$.vendorName', ?) WHERE kind IN ('bills', 'payments')"
+        " AND scope = ? AND json_extract(body, '$.vendorId') = ?",
+        (name, ctx.scope, vendor_id),
+    )
+
+
+def archive_vendor(call: Call, archived: bool) -> Reply:
+    ctx = call.ctx
+    existing = get_vendor(ctx, call.path["vendorId"])
+    if existing["archived"] == archived:
+        return Reply(200, existing)  # idempotent: no change, no new updatedTime
+    vendor = generic.set_archived(ctx, VENDORS, existing["id"], archived)
+    record_audit(ctx, vendor["id"], existing, vendor)
+    return Reply(200, vendor)
+
+
+def get_bank_account(call: Call) -> Reply:
+    vendor = get_vendor(call.ctx, call.path["vendorId"])
+    bank = vendor["paymentInformation"].get("bankAccount")
+    if not bank:
+        raise not_found("Vendor bank account", vendor["id"])
+    return Reply(200, bank)
+
+
+def create_bank_account(call: Call) -> Reply:
+    """One bank account per vendor: to change it, delete it and add the new one (BILL's rule)."""
+    ctx = call.ctx
+    existing = get_vendor(ctx, call.path["vendorId"])
+    if existing["archived"]:
+        raise unprocessable("Vendor is archived. Restore the vendor before adding a bank account.")
+    if existing["paymentInformation"].get("bankAccount"):
+        raise unprocessable(
+            "Vendor already has a bank account. Delete it with DELETE /v3/vendors/{vendorId}/bank-account first."
+        )
+    bank = build_bank_account(validate_bank_account(call.body), existing["billCurrency"])
+    vendor = generic.deep_merge(existing, {"paymentInformation": {"bankAccount": bank}})
+    generic.save(ctx, VENDORS, vendor)
+    record_audit(ctx, vendor["id"], existing, vendor)
+    return Reply(200, bank)
+
+
+def delete_bank_account(call: Call) -> Reply:
+    ctx = call.ctx
+    existing = get_vendor(ctx, call.path["vendorId"])
+    if not existing["paymentInformation"].get("bankAccount"):
+        raise not_found("Vendor bank account", existing["id"])
+    vendor = generic.deep_merge(existing, {})
+    vendor["paymentInformation"]["bankAccount"] = None
+    generic.save(ctx, VENDORS, vendor)
+    record_audit(ctx, vendor["id"], existing, vendor)
+    return Reply(204)
+
+
+def bank_account_added(ctx: Context, vendor_id: str) -> str | None:
+    """When the vendor's current bank account was added (from the audit trail), for verification delays."""
+    rows = ctx.store.execute(
+        "SELECT created_time FROM records WHERE kind = 'vendor_audit_trail' AND scope = ? AND parent_id = ?"
+        " AND json_extract(body, '$.field.name') = 'paymentInformation.bankAccount.accountNumber'"
+        " ORDER BY created_time DESC LIMIT 1",
+        (ctx.scope, vendor_id),
+    )
+    return rows[0][0] if rows else None
+
+
+# -- international payments configuration ------------------------------------------------------
+_PURPOSE_CODES = {
+    "IN": [("Advertising", "P1007"), ("Software", "P0802"), ("Consulting", "P0807"), ("Freight", "P0205")],
+    "MX": [("Goods", "GOODS"), ("Services", "SERVICES"), ("Rent", "RENT")],
+    "CN": [("Goods trade", "121010"), ("Services trade", "222011")],
+}
+_ACCOUNT_RULES = {
+    "CA": [("transitNumber", "Transit and institution number", r"^\d{8,9}$")],
+    "GB": [("sortCode", "Bank sort code", r"^\d{6}$")],
+    "MX": [("clabe", "CLABE interbank account number", r"^\d{18}$")],
+    "IN": [("ifscCode", "Indian Financial System Code", r"^[A-Z]{4}0[A-Z0-9]{6}$")],
+    "AU": [("bsbNumber", "Bank-State-Branch number", r"^\d{6}$")],
+}
+
+
+def international_config(country: str, currency: str, account_type: str) -> dict[str, Any]:
+    """What BILL needs to pay a vendor in this country and currency (emulator's fixed rule table)."""
+    if country == "US" and currency == "USD":
+        return {
+            "paymentPurpose": {"required": False, "type": "TEXT", "codes": []},
+            "validations": {"fields": []},
+        }
+    codes = _PURPOSE_CODES.get(country)
+    purpose = {
+        "required": codes is not None or account_type == "PERSON",
+        "type": "CODE" if codes else "TEXT",
+        "codes": [{"name": name, "value": value} for name, value in codes or []],
+    }
+    fields = [
+        {
+            "name": "accountNumber",
+            "description": "IBAN" if country in _IBAN_COUNTRIES else "Bank account number",
+            "regularExpression": r"^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$"
+            if country in _IBAN_COUNTRIES
+            else r"^[A-Z0-9]{4,34}$",
+            "required": True,
+        },
+        {
+            "name": "swiftCode",
+            "description": "SWIFT/BIC code of the vendor's bank",
+            "regularExpression": r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$",
+            "required": country not in _IBAN_COUNTRIES,
+        },
+    ]
+    fields += [
+        {"name": name, "description": text, "regularExpression": rx, "required": True}
+        for name, text, rx in _ACCOUNT_RULES.get(country, [])
+    ]
+    if account_type == "PERSON":
+        fields.append(
+            {
+                "name": "beneficiaryDateOfBirth",
+                "description": "Date of birth of the individual being paid",
+                "regularExpression": r"^\d{4}-\d{2}-\d{2}$",
+                "required": True,
+            }
+        )
+    return {"paymentPurpose": purpose, "validations": {"fields": fields}}
+
+
+def international_payments(call: Call) -> Reply:
+    """GET /v3/vendors/configuration/international-payments?country&billCurrency&accountType."""
+    query = call.query
+    country, currency, account_type = (
+        query.get("country") or "",
+        query.get("billCurrency") or "",
+        query.get("accountType") or "",
+    )
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        raise invalid_parameter("country is required: a 2-letter ISO 3166 country code.")
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise invalid_parameter("billCurrency is required: a 3-letter ISO 4217 currency code.")
+    if account_type not in ACCOUNT_TYPES:
+        raise invalid_parameter("accountType is required: one of NONE, BUSINESS, PERSON.")
+    return Reply(200, international_config(country, currency, account_type))
+
+
+def vendor_configuration(call: Call) -> Reply:
+    vendor = get_vendor(call.ctx, call.path["vendorId"])
+    country = vendor["address"].get("country") or "US"
+    return Reply(
+        200,
+        {
+            "internationalPayments": international_config(
+                country, vendor["billCurrency"], vendor["accountType"]
+            )
+        },
+    )
+
+
+# -- seed ----------------------------------------------------------------------------------------
+def seed(plan: SeedPlan) -> None:
+    """Vendors (about a tenth of the invoice count), a third with bank accounts, a few foreign."""
+    ctx, f = plan.ctx, plan.ctx.fake
+    new_id = fast_ids(ctx, "vendors")
+    admin = (ctx.user_id, user_name(ctx, ctx.user_id))
+    vendors: list[dict[str, Any]] = []
+    audit: list[dict[str, Any]] = []
+    created_at_of: dict[str, datetime] = {}
+    for _ in range(plan.scaled(0.1, minimum=8)):
+        created, updated, created_at = plan.created_and_updated()
+        name = f.company()
+        currency = "USD" if f.chance(0.9) else f.choice(("CAD", "EUR", "GBP", "MXN"))
+        address = f.address()
+        if currency != "USD":
+            country, city, state, zip_code = _FOREIGN_ADDRESS[currency]
+            address.update(country=country, city=city, stateOrProvince=state, zipOrPostalCode=zip_code)
+        roll = f.rng.random()
+        network = (
+            "CONNECTED_RPPS"
+            if roll < 0.04
+            else "CONNECTED"
+            if roll < 0.16
+            else "PENDING"
+            if roll < 0.18
+            else "NOT_CONNECTED"
+        )
+        contact = f.first_name()
+        email = f.email(contact, name)
+        data: dict[str, Any] = {
+            "id": new_id(PREFIX),
+            "name": name,
+            "shortName": name.split(" ")[0],
+            "accountNumber": f"V-{f.digits(6)}" if f.chance(0.6) else "",
+            "accountType": "BUSINESS" if f.chance(0.9) else "PERSON",
+            "email": email,
+            "phone": f.phone(),
+            "address": address,
+            "billCurrency": currency,
+            "networkStatus": network,
+            "rppsId": f"RPPS{f.digits(6)}" if network == "CONNECTED_RPPS" else None,
+            "createdTime": created,
+            "updatedTime": updated,
+            "additionalInfo": {
+                "taxId": f.digits(9) if f.chance(0.5) else "",
+                "taxIdType": "EIN" if f.chance(0.5) else "UNDEFINED",
+                "track1099": f.chance(0.3),
+                "leadTimeInDays": f.choice((0, 0, 2, 5)),
+                "combinePayments": True,
+                "paymentTermId": None,
+                "companyName": name,
+            },
+        }
+        if (network == "NOT_CONNECTED" and f.chance(0.4)) or (currency != "USD" and f.chance(0.7)):
+            number = f"{address['country']}{f.digits(20)}" if currency == "EUR" else f.digits(10)
+            data["paymentInformation"] = {
+                "payeeName": name,
+                "bankAccount": build_bank_account(
+                    {
+                        "nameOnAccount": name,
+                        "accountNumber": number,
+                        "routingNumber": "" if currency == "EUR" else f.choice(("011000015", "121000358")),
+                    },
+                    currency,
+                ),
+            }
+        vendor = build_vendor(ctx, data)
+        vendor["archived"] = f.chance(0.05)
+        audit += audit_entries(ctx, vendor["id"], None, vendor, created, "WEB", admin, new_id)
+        if vendor["archived"]:
+            before = {**vendor, "archived": False}
+            audit += audit_entries(ctx, vendor["id"], before, vendor, updated, "WEB", admin, new_id)
+        vendors.append(vendor)
+        created_at_of[vendor["id"]] = created_at
+    ctx.store.insert_many("vendors", ctx.scope, vendors)
+    ctx.store.insert_many("vendor_audit_trail", ctx.scope, audit)
+    plan.refs["vendors"] = [v["id"] for v in vendors]
+    plan.extra["vendors"] = {v["id"]: v for v in vendors}
+    plan.extra["vendor_created"] = created_at_of
