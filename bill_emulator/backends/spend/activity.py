@@ -11,7 +11,7 @@ import functools
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bill_emulator.backends.spend.catalog import DECLINE_REASONS, FOREIGN, MERCHANTS, Merchant
+from bill_emulator.backends.spend.catalog import DECLINE_REASONS, FOREIGN, MERCHANTS, Merchant, merchant_named
 from bill_emulator.backends.spend.common import (
     AUTHORIZATIONS,
     CHALLENGES,
@@ -36,8 +36,6 @@ def _stamp(moment: datetime) -> str:
 
 
 def _merchant(company: Company, card: dict[str, Any]) -> Merchant:
-    from bill_emulator.backends.spend.seed import merchant_named
-
     fixed = company.card_merchant.get(card["id"])
     if fixed:
         return merchant_named(fixed)

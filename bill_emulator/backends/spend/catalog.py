@@ -232,3 +232,7 @@ DECLINE_REASONS = (
     ("Incorrect CVV", "INVALID_CVV"),
 )
 FOREIGN = (("EUR", "€", 1.0874), ("GBP", "£", 1.2712), ("CAD", "CA$", 0.7331))
+
+
+def merchant_named(name: str) -> Merchant:
+    return next(m for group in MERCHANTS.values() for m in group if m.name == name)

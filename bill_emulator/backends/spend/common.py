@@ -10,7 +10,7 @@ from functools import wraps
 from typing import Any
 
 from bill_emulator.backends.context import Context
-from bill_emulator.errors import BillApiError, invalid_body, not_found
+from bill_emulator.errors import BillApiError, invalid_body, invalid_parameter, not_found
 from bill_emulator.handlers import Call, Reply
 from bill_emulator.store import Row
 
@@ -181,8 +181,7 @@ def spend_call(handler: Callable[[Call], Reply]) -> Callable[[Call], Reply]:
 
 
 def bool_param(call: Call, name: str) -> bool:
-    from bill_emulator.errors import invalid_parameter
-
+    """A true/false query parameter (absent = false)."""
     raw = call.query.get(name)
     if raw is None or raw == "":
         return False

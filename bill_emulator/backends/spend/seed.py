@@ -15,7 +15,6 @@ from bill_emulator.backends.spend.catalog import BUDGETS as BUDGET_PLANS
 from bill_emulator.backends.spend.catalog import (
     CATEGORIES,
     CLIENTS,
-    MERCHANTS,
     PROJECTS,
     VENDOR_CARDS,
     BudgetPlan,
@@ -311,11 +310,3 @@ def _custom_fields(company: Company) -> None:
         company.values[field_["id"]] = live
     ctx.store.insert_many(CUSTOM_FIELDS, ctx.scope, company.custom_fields)
     ctx.store.insert_many(CUSTOM_FIELD_VALUES, ctx.scope, rows)
-
-
-def merchant_named(name: str) -> Any:
-    for group in MERCHANTS.values():
-        for merchant in group:
-            if merchant.name == name:
-                return merchant
-    raise KeyError(name)

@@ -94,11 +94,10 @@ def create_user(call: Call) -> Reply:
     ctx = call.ctx
     require_admin(ctx)
     body = object_body(call)
-    first = text(body, "firstName", required=True, limit=100)
-    last = text(body, "lastName", required=True, limit=100)
-    email = text(body, "email", required=True)
+    first = str(text(body, "firstName", required=True, limit=100))
+    last = str(text(body, "lastName", required=True, limit=100))
+    email = str(text(body, "email", required=True))
     role = _role(body.get("role"))
-    assert first and last and email
     _check_email(ctx, email)
     now = ctx.now()
     user = build_user(
