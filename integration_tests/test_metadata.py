@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import tomllib
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import tomllib
 import yaml
-from airbyte_connector_models.metadata.v0.connector_metadata_definition_v0 import ConnectorMetadataDefinitionV0
+from airbyte_connector_models.metadata.v0.connector_metadata_definition_v0 import (
+    ConnectorMetadataDefinitionV0,
+)
 
 from source_bill.client.urls import ENVIRONMENT_ROOTS
 
