@@ -1,53 +1,89 @@
-"""`make demo`: start the BILL emulator on a free loopback port and show what it serves.
-
-Once the connector can sync, this runs a real sync of every AP/AR stream (see README).
-"""
+"""`make demo`: start the BILL emulator on a free loopback port and run a real sync of every AP/AR
+stream through the `source-bill` connector, then print a per-stream summary."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
+import tempfile
 import time
-
-import requests
+from collections import Counter
+from pathlib import Path
 
 from bill_emulator import EmulatorSettings, running_emulator
 
-LISTS = ["customers", "invoices", "receivable-payments", "users", "roles"]
+CONNECTOR = str(Path(sys.executable).parent / "source-bill")
+
+
+def _run(command: list[str]) -> list[dict]:
+    """Run the connector like Airbyte does and return its protocol messages."""
+    completed = subprocess.run([CONNECTOR, *command], capture_output=True, text=True, check=False)
+    messages = [json.loads(line) for line in completed.stdout.splitlines() if line.startswith("{")]
+    if completed.returncode != 0:
+        errors = [m["trace"]["error"]["message"] for m in messages if m.get("type") == "TRACE"]
+        raise SystemExit(f"source-bill {command[0]} failed: {errors or completed.stderr[-2000:]}")
+    return messages
 
 
 def main() -> int:
     started = time.monotonic()
-    with running_emulator(EmulatorSettings(scale="small")) as emulator:
+    with (
+        running_emulator(EmulatorSettings(scale="small")) as emulator,
+        tempfile.TemporaryDirectory() as folder,
+    ):
         print(f"BILL emulator at {emulator.base_url} (seeded in {time.monotonic() - started:.1f}s)")
-        creds = emulator.config("ap_ar")["credentials"]
-        session = requests.Session()
-        login = session.post(
-            f"{emulator.base_url}/v3/login",
-            json={
-                "username": creds["username"],
-                "password": creds["password"],
-                "organizationId": creds["organization_id"],
-                "devKey": creds["dev_key"],
-            },
-            timeout=30,
-        )
-        login.raise_for_status()
-        session.headers.update({"devKey": creds["dev_key"], "sessionId": login.json()["sessionId"]})
-        print(f"{'list':<24}{'records':>10}{'pages':>8}")
-        for name in LISTS:
-            records = pages = 0
-            params: dict[str, str | int] = {"max": 100}
-            while True:
-                page = session.get(f"{emulator.base_url}/v3/{name}", params=params, timeout=30)
-                page.raise_for_status()
-                body = page.json()
-                records += len(body["results"])
-                pages += 1
-                if not body.get("nextPage"):
-                    break
-                params["page"] = body["nextPage"]
-            print(f"{name:<24}{records:>10}{pages:>8}")
-        print(f"requests served: {emulator.counters()['requests']}")
+        config = Path(folder) / "config.json"
+        config.write_text(json.dumps(emulator.config("ap_ar")))
+
+        status = next(m for m in _run(["check", "--config", str(config)]) if m["type"] == "CONNECTION_STATUS")
+        print(f"check: {status['connectionStatus']['status']}")
+
+        catalog = next(m for m in _run(["discover", "--config", str(config)]) if m["type"] == "CATALOG")[
+            "catalog"
+        ]
+        configured = {
+            "streams": [
+                {
+                    "stream": stream,
+                    "sync_mode": "incremental"
+                    if "incremental" in stream["supported_sync_modes"]
+                    else "full_refresh",
+                    "destination_sync_mode": "append",
+                }
+                for stream in catalog["streams"]
+            ]
+        }
+        catalog_path = Path(folder) / "catalog.json"
+        catalog_path.write_text(json.dumps(configured))
+
+        sync_started = time.monotonic()
+        messages = _run(["read", "--config", str(config), "--catalog", str(catalog_path)])
+        seconds = time.monotonic() - sync_started
+        records = Counter(m["record"]["stream"] for m in messages if m["type"] == "RECORD")
+        states = {
+            m["state"]["stream"]["stream_descriptor"]["name"]
+            for m in messages
+            if m["type"] == "STATE" and m["state"].get("stream")
+        }
+        counters = emulator.counters()
+
+    print(f"\n{'stream':<24}{'mode':<14}{'records':>9}")
+    for entry in configured["streams"]:
+        name = entry["stream"]["name"]
+        mode = entry["sync_mode"] + (" *" if name in states else "")
+        print(f"{name:<24}{mode:<14}{records.get(name, 0):>9}")
+    print(
+        f"\n{sum(records.values())} records from {len(configured['streams'])} streams in {seconds:.1f}s; "
+        f"{counters['requests']} requests, {counters['logins']} login(s), "
+        f"peak {counters['peak_in_flight']} in flight (* = state emitted)"
+    )
+    missing = [
+        entry["stream"]["name"] for entry in configured["streams"] if not records.get(entry["stream"]["name"])
+    ]
+    if missing:
+        print(f"streams without records: {', '.join(missing)}")
+        return 1
     return 0
 
 
