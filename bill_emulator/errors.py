@@ -21,6 +21,7 @@ CODES: dict[str, tuple[int, str, str]] = {
     "BDC_1109": (401, "REQUEST", "Session is invalid. Please log in."),
     "BDC_1121": (404, "REQUEST", "API not supported."),
     "BDC_1144": (429, "DOWNSTREAM", "Max number of allowed requests per hour reached: 20000."),
+    "BDC_1152": (422, "APPLICATION", "Invalid Process Date."),
     "BDC_1322": (429, "DOWNSTREAM", "Max number of concurrent requests per organization reached."),
     "BDC_1356": (400, "REQUEST", "MFA code has expired."),
     "BDC_1358": (422, "REQUEST", "Too many MFA attempts."),

@@ -238,7 +238,9 @@ def payables() -> list[Endpoint]:
         Endpoint("DELETE", policy, ORG, b.delete_policy, "bill_approval_policies.delete"),
         # documents
         Endpoint("GET", "/v3/documents/bills/{billId}", ORG, b.list_documents, "documents.list"),
-        Endpoint("POST", "/v3/documents/bills/{billId}", ORG, b.upload_document, "documents.upload", raw_body=True),
+        Endpoint(
+            "POST", "/v3/documents/bills/{billId}", ORG, b.upload_document, "documents.upload", raw_body=True
+        ),
         Endpoint("GET", "/v3/documents/upload-status", ORG, b.upload_status, "documents.upload_status"),
         Endpoint("GET", "/v3/documents/{documentId}", ORG, b.get_document, "documents.get"),
         # AP payments
@@ -350,7 +352,9 @@ def classifications() -> list[Endpoint]:
         owner = f"/v3/attachments/{segment}/{{{param}}}"
         routes += [
             Endpoint("GET", owner, ORG, att.list_for(segment), f"attachments.list_{segment}"),
-            Endpoint("POST", owner, ORG, att.upload_for(segment), f"attachments.upload_{segment}", raw_body=True),
+            Endpoint(
+                "POST", owner, ORG, att.upload_for(segment), f"attachments.upload_{segment}", raw_body=True
+            ),
         ]
     routes += [
         Endpoint("GET", "/v3/attachments/{attachmentId}", ORG, att.get_attachment, "attachments.get"),

@@ -79,13 +79,33 @@ class LineSpec:
     classifications: tuple[str, ...]
     priced: bool = False  # has price and quantity; amount = price * quantity
     extras: tuple[str, ...] = ()  # "taxable", "ratePercent"
+    ignored: tuple[str, ...] = ()  # accepted in requests, not part of the object (e.g. quantity)
+
+    @property
+    def rated(self) -> bool:
+        """Lines may be percentage lines: only a ratePercent, applied to the lines above them."""
+        return self.priced and "ratePercent" in self.extras
+
+
+def is_rate_line(line: dict[str, Any]) -> bool:
+    return line.get("price", 0) is None
+
+
+def apply_rates(lines: list[dict[str, Any]]) -> None:
+    """A percentage line's amount is its ratePercent of the regular lines above it (e.g. -10 = 10% off)."""
+    running = 0.0
+    for line in lines:
+        if is_rate_line(line):
+            line["amount"] = round(running * line["ratePercent"] / 100, 2)
+        else:
+            running += line["amount"]
 
 
 def check_lines(items: Any, spec: LineSpec, key: str) -> list[dict[str, Any]]:
     """Validate a write-shape line list (new lines and, on updates, lines by id)."""
     if not isinstance(items, list) or not items or not all(isinstance(x, dict) for x in items):
         raise invalid_body(f"{key}: must contain at least one line item")
-    allowed = {"id", "amount", "description", "classifications", *spec.extras}
+    allowed = {"id", "amount", "description", "classifications", *spec.extras, *spec.ignored}
     if spec.priced:
         allowed |= {"price", "quantity"}
     for line in items:
@@ -95,7 +115,9 @@ def check_lines(items: Any, spec: LineSpec, key: str) -> list[dict[str, Any]]:
                 money(line[name], f"{key}.{name}")
         if spec.priced and "quantity" in line and line["quantity"] <= 0:
             raise invalid_body(f"{key}.quantity: must be greater than zero")
-        if not line.get("id") and "amount" not in line and not (spec.priced and "price" in line):
+        priced = spec.priced and "price" in line
+        rated = spec.rated and "ratePercent" in line
+        if not line.get("id") and "amount" not in line and not priced and not rated:
             raise invalid_body(f"{key}.amount: must not be null")
         if spec.priced and "amount" in line and "price" in line:
             quantity = float(line.get("quantity", 1))
@@ -114,11 +136,17 @@ def build_line(spec: LineSpec, data: dict[str, Any], new_id: Callable[[str], str
         "id": data.get("id") or new_id(spec.prefix),
         "description": data.get("description", ""),
     }
-    if spec.priced:
+    if spec.rated and data.get("price") is None and data.get("amount") is None and data.get("ratePercent"):
+        line.update(amount=0.0, price=None, quantity=None)  # a percentage line: see apply_rates
+    elif spec.priced:
         quantity = float(data.get("quantity", 1) or 1)
-        if "amount" in data:
+        if data.get("amount") is not None:
             amount = round(float(data["amount"]), 2)
-            price = round(float(data["price"]), 2) if "price" in data else round(amount / quantity, 2)
+            price = (
+                round(float(data["price"]), 2)
+                if data.get("price") is not None
+                else round(amount / quantity, 2)
+            )
         else:
             price = round(float(data.get("price", 0.0)), 2)
             amount = round(price * quantity, 2)
@@ -126,7 +154,7 @@ def build_line(spec: LineSpec, data: dict[str, Any], new_id: Callable[[str], str
     else:
         line["amount"] = round(float(data.get("amount", 0.0)), 2)
     if "ratePercent" in spec.extras:
-        line["ratePercent"] = float(data.get("ratePercent", 0.0))
+        line["ratePercent"] = float(data.get("ratePercent") or 0.0)
     if "taxable" in spec.extras:
         line["taxable"] = bool(data.get("taxable", False))
     line["classifications"] = {
@@ -141,14 +169,16 @@ def _merge_line(spec: LineSpec, old: dict[str, Any], change: dict[str, Any]) -> 
         {k: v for k, v in change.items() if k not in ("amount", "price", "quantity", "classifications")}
     )
     data["classifications"] = {**old["classifications"], **(change.get("classifications") or EMPTY)}
-    if spec.priced:
-        data["quantity"] = change.get("quantity", old["quantity"])
+    if spec.rated and is_rate_line(old) and not {"amount", "price", "quantity"} & set(change):
+        data.update(amount=None, price=None)  # still a percentage line
+    elif spec.priced:
+        data["quantity"] = change.get("quantity", old["quantity"]) or 1.0
         if "amount" in change:
             data["amount"] = change["amount"]
             if "price" in change:
                 data["price"] = change["price"]
         elif "price" in change or "quantity" in change:
-            data["price"] = change.get("price", old["price"])
+            data["price"] = change.get("price", old["price"]) or 0.0
         else:
             data["amount"], data["price"] = old["amount"], old["price"]
     else:
@@ -305,7 +335,9 @@ class Family:
     def bulk_restore(self, call: Call) -> Reply:
         return Reply(200, self._wrap([self.set_archived(call.ctx, i, False) for i in ids_param(call)]))
 
-    def endpoints(self, path: str, name: str, ops: str, handlers: dict[str, Handler] | None = None) -> list[Endpoint]:
+    def endpoints(
+        self, path: str, name: str, ops: str, handlers: dict[str, Handler] | None = None
+    ) -> list[Endpoint]:
         """Endpoints for the named operations (list get create put patch archive restore bulk-create
         bulk-put bulk-patch bulk-archive bulk-restore); `handlers` overrides some of them."""
         item = f"{path}/{{{self.id_name}}}"
@@ -393,16 +425,20 @@ def build_bill(
 
 def derive_bill(ctx: Context, obj: dict[str, Any]) -> None:
     """Totals, due amount and payment status follow from the lines, payments and credits."""
-    obj["amount"] = float(round(sum(line["amount"] for line in obj["billLineItems"]), 2))
-    obj["fundingAmount"] = round(obj["amount"] * obj["exchangeRate"], 2)
-    for key in ("paidAmount", "scheduledAmount", "creditAmount"):
-        obj[key] = float(round(obj[key], 2))
-    obj["dueAmount"] = max(round(obj["amount"] - obj["paidAmount"] - obj["creditAmount"], 2), 0.0)
-    if obj["amount"] > 0 and obj["dueAmount"] == 0:
+    total = 0.0
+    for line in obj["billLineItems"]:
+        total += line["amount"]
+    amount = obj["amount"] = round(total, 2)
+    obj["fundingAmount"] = round(amount * obj["exchangeRate"], 2)
+    paid = obj["paidAmount"] = round(obj["paidAmount"], 2)
+    credit = obj["creditAmount"] = round(obj["creditAmount"], 2)
+    scheduled = obj["scheduledAmount"] = round(obj["scheduledAmount"], 2)
+    due = obj["dueAmount"] = max(round(amount - paid - credit, 2), 0.0)
+    if amount > 0 and due == 0:
         obj["paymentStatus"] = "PAID"
-    elif obj["scheduledAmount"] > 0:
+    elif scheduled > 0:
         obj["paymentStatus"] = "SCHEDULED"
-    elif obj["paidAmount"] > 0 or obj["creditAmount"] > 0:
+    elif paid > 0 or credit > 0:
         obj["paymentStatus"] = "PARTIAL"
     else:
         obj["paymentStatus"] = "UNPAID"
@@ -433,9 +469,7 @@ def validate_bill(
             raise invalid_body("; ".join(f"{k}: must not be null" for k in missing))
     fields: dict[str, Any] = {}
     if "vendorId" in body:
-        if not isinstance(body["vendorId"], str) or not body["vendorId"]:
-            raise invalid_body("vendorId: must not be blank")
-        vendor = vendors.get_vendor(ctx, body["vendorId"])
+        vendor = vendors.get_vendor(ctx, vendors.required_id(body, "vendorId"))
         if vendor["archived"] and (existing is None or existing["vendorId"] != vendor["id"]):
             raise unprocessable(f"Vendor {vendor['id']} is archived.")
         fields.update(
@@ -859,8 +893,7 @@ def upload_document(call: Call) -> Reply:
     name = (call.query.get("name") or "").strip()
     if not name or len(name) > 255:
         raise invalid_parameter("name is required: the file name, at most 255 characters.")
-    length = call.headers.get("content-length") or ""
-    size = int(length) if length.isdigit() else (0 if call.body is None else len(orjson.dumps(call.body)))
+    size = len(call.body) if isinstance(call.body, (bytes, bytearray)) else 0
     if size == 0:
         raise invalid_body("The file is empty: send the file content as the request body.")
     if size > MAX_UPLOAD_BYTES:
@@ -928,6 +961,22 @@ _BILL_ITEMS = (
     "Equipment repair",
 )
 APPROVAL_THRESHOLD = 5000.0
+BILLS_PER_INVOICE = 0.8  # the seed's bill count, relative to the invoice count
+_TERMS = (15, 30, 30, 30, 45, 60)
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def seed(plan: SeedPlan) -> None:
@@ -945,50 +994,77 @@ def seed(plan: SeedPlan) -> None:
     vendor_list = list(by_id.values())
     bills: list[dict[str, Any]] = []
     documents: list[dict[str, Any]] = []
-    for number in range(1, plan.scaled(0.8) + 1):
-        vendor = f.choice(vendor_list)
-        created_at = f.moment_between(max(plan.start, created_at_of[vendor["id"]]), plan.end)
-        created = format_timestamp(created_at)
-        invoice_day = created_at.date() - timedelta(days=f.integer(0, 5))
+    rng, end = f.rng, plan.end
+    no_line_class = dict.fromkeys(BILL_LINE.classifications)
+    no_class = dict.fromkeys(BILL_CLASSIFICATIONS)
+    items = len(_BILL_ITEMS)
+    for number in range(1, plan.scaled(BILLS_PER_INVOICE) + 1):
+        vendor = vendor_list[int(rng.random() * len(vendor_list))]
+        start = max(plan.start, created_at_of[vendor["id"]])
+        created_at = start + (end - start) * rng.random()
+        created = vendors.stamp(created_at)
+        invoice_day = created_at.date() - timedelta(days=int(rng.random() * 6))
         lines = []
-        for _ in range(f.integer(1, 3)):
-            if f.chance(0.3):
-                lines.append(
-                    {
-                        "description": f.choice(_BILL_ITEMS),
-                        "quantity": float(f.integer(2, 10)),
-                        "price": f.money(5, 400),
-                    }
-                )
+        for _ in range(1 + int(rng.random() * 3)):
+            description = _BILL_ITEMS[int(rng.random() * items)]
+            if rng.random() < 0.3:
+                quantity, price = float(2 + int(rng.random() * 9)), round(5 + rng.random() * 395, 2)
+                amount = round(price * quantity, 2)
             else:
-                lines.append({"description": f.choice(_BILL_ITEMS), "amount": f.money(25, 2500)})
-            lines[-1]["classifications"] = {"chartOfAccountId": f.choice(accounts)}
-        bill = build_bill(
-            ctx,
-            {
-                "id": new_id(PREFIX),
-                "vendorId": vendor["id"],
-                "vendorName": vendor["name"],
-                "exchangeRate": vendors.USD_PER_UNIT.get(vendor["billCurrency"], 1.0),
-                "dueDate": format_date(invoice_day + timedelta(days=f.choice((15, 30, 30, 30, 45, 60)))),
-                "invoice": {
-                    "invoiceNumber": f"{vendor['name'][:3].upper()}-{number:06d}",
-                    "invoiceDate": format_date(invoice_day),
-                },
-                "billLineItems": lines,
-                "description": f"{lines[0]['description']} for {invoice_day:%B %Y}",
-                "createdTime": created,
-                "updatedTime": created,
+                amount = round(25 + rng.random() * 2475, 2)
+                quantity, price = 1.0, amount
+            lines.append(
+                {
+                    "id": new_id(LINE_PREFIX),
+                    "description": description,
+                    "amount": amount,
+                    "price": price,
+                    "quantity": quantity,
+                    "classifications": {
+                        **no_line_class,
+                        "chartOfAccountId": accounts[int(rng.random() * len(accounts))],
+                    },
+                }
+            )
+        bill = {
+            "id": new_id(PREFIX),
+            "archived": False,
+            "vendorId": vendor["id"],
+            "vendorName": vendor["name"],
+            "fundingAmount": 0.0,
+            "amount": 0.0,
+            "paidAmount": 0.0,
+            "dueAmount": 0.0,
+            "scheduledAmount": 0.0,
+            "creditAmount": 0.0,
+            "exchangeRate": vendors.USD_PER_UNIT.get(vendor["billCurrency"], 1.0),
+            "description": f"{lines[0]['description']} for {_MONTHS[invoice_day.month - 1]} {invoice_day.year}",
+            "dueDate": (invoice_day + timedelta(days=_TERMS[int(rng.random() * len(_TERMS))])).isoformat(),
+            "invoice": {
+                "invoiceDate": invoice_day.isoformat(),
+                "invoiceNumber": f"{vendor['name'][:3].upper()}-{number:06d}",
             },
-            new_id,
-        )
+            "billLineItems": lines,
+            "payFromChartOfAccountId": None,
+            "paymentStatus": "UNPAID",
+            "approvalStatus": "UNASSIGNED",
+            "approvers": [],
+            "classifications": dict(no_class),
+            "purchaseOrderNumber": f"PO-{number:06d}" if rng.random() < 0.2 else "",
+            "recordStatus": "ACTIVE",
+            "createdTime": created,
+            "updatedTime": created,
+        }
+        derive_bill(ctx, bill)
         bill["_created_at"] = created_at
         if bill["amount"] >= APPROVAL_THRESHOLD and created > policy["createdTime"]:
             _seed_approval(plan, bill, admin, created_at)
-        if f.chance(0.1):
-            doc_at = f.moment_between(created_at, min(plan.end, created_at + timedelta(hours=2)))
+        if rng.random() < 0.1:
+            doc_at = created_at + timedelta(seconds=rng.random() * 7200)
             doc = build_document(
-                new_id(DOCUMENT_PREFIX), f"{bill['invoice']['invoiceNumber']}.pdf", format_timestamp(doc_at)
+                new_id(DOCUMENT_PREFIX),
+                f"{bill['invoice']['invoiceNumber']}.pdf",
+                vendors.stamp(min(doc_at, end)),
             )
             doc["_parent"] = bill["id"]
             documents.append(doc)
@@ -1003,29 +1079,34 @@ def seed(plan: SeedPlan) -> None:
             derive_bill(ctx, bill)
         if not bill["archived"]:
             balances[bill["vendorId"]] = balances.get(bill["vendorId"], 0.0) + bill["dueAmount"]
+    # Vendor balances and duplicate invoice numbers look bills up by vendor.
+    ctx.store.execute(
+        "CREATE INDEX IF NOT EXISTS records_bills_by_vendor ON records"
+        " (scope, json_extract(body, '$.vendorId')) WHERE kind = 'bills'"
+    )
     for start in range(0, len(bills), 5000):
         ctx.store.insert_many("bills", ctx.scope, bills[start : start + 5000])
     ctx.store.insert_many("documents", ctx.scope, documents)
     ctx.store.insert_many("payments", ctx.scope, pays)
     ctx.store.insert_many("vendor_credits", ctx.scope, vendor_credits)
-    ctx.store.execute(
-        "CREATE INDEX IF NOT EXISTS records_bills_by_vendor ON records"
-        " (scope, json_extract(body, '$.vendorId')) WHERE kind = 'bills'"
-    )
+    last_change: dict[str, str] = {}
+    for bill in bills:
+        last_change[bill["vendorId"]] = max(last_change.get(bill["vendorId"], ""), bill["updatedTime"])
     for vendor in vendor_list:
-        amount = round(balances.get(vendor["id"], 0.0), 2)
-        if amount or vendor["paymentInformation"]["lastPaymentDate"]:
+        if vendor["id"] in last_change:
             vendor["balance"] = {
-                "amount": amount,
-                "lastUpdatedDate": max(vendor["updatedTime"], vendor["balance"]["lastUpdatedDate"]),
+                "amount": round(balances.get(vendor["id"], 0.0), 2),
+                "lastUpdatedDate": max(vendor["createdTime"], last_change[vendor["id"]]),
             }
-            ctx.store.replace("vendors", vendor)
+    # The vendors were stored by vendors.seed; store them again with their balances, in one go.
+    ctx.store.execute("DELETE FROM records WHERE kind = 'vendors' AND scope = ?", (ctx.scope,))
+    ctx.store.insert_many("vendors", ctx.scope, vendor_list)
     plan.refs["bills"] = [b["id"] for b in bills]
     ctx.store.set_meta(f"ap-settled:{ctx.scope}", format_date(ctx.clock.utcnow()))
 
 
 def _seed_policy(ctx: Context, plan: SeedPlan, admin: str | None) -> dict[str, Any]:
-    created = format_timestamp(plan.start + timedelta(days=30))
+    created = vendors.stamp(plan.start + timedelta(days=30))
     name = vendors.user_name(ctx, admin)
     policy = {
         "id": ctx.ids.new(POLICY_PREFIX),
@@ -1055,7 +1136,7 @@ def _seed_approval(plan: SeedPlan, bill: dict[str, Any], admin: str | None, crea
         status, decided = "WAITING", bill["createdTime"]
     else:
         status = "DENIED" if f.chance(0.04) else "APPROVED"
-        decided = format_timestamp(f.moment_between(created_at, created_at + timedelta(days=3)))
+        decided = vendors.stamp(f.moment_between(created_at, created_at + timedelta(days=3)))
         bill["updatedTime"] = decided
     bill["approvers"] = [
         {"userId": admin, "status": status, "approverOrder": 1, "statusChangedTime": decided}

@@ -14,6 +14,7 @@ from bill_emulator.backends.bills import (
     EMPTY,
     Family,
     LineSpec,
+    apply_rates,
     build_line,
     check_lines,
     classifications,
@@ -22,11 +23,10 @@ from bill_emulator.backends.bills import (
 )
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.customers import CUSTOMERS
-from bill_emulator.backends.vendors import reject_unknown
+from bill_emulator.backends.vendors import reject_unknown, required_id
 from bill_emulator.errors import invalid_body, unprocessable
 from bill_emulator.resources import Resource, register
 from bill_emulator.seedplan import SeedPlan
-from bill_emulator.timefmt import format_date, format_timestamp
 
 CREDIT_MEMO_PREFIX = "0cm"
 VENDOR_CREDIT_PREFIX = "0vc"
@@ -112,6 +112,7 @@ def build_credit_memo(ctx: Context, data: dict[str, Any], new_id: Any = None) ->
 
 def derive_credit_memo(ctx: Context, obj: dict[str, Any]) -> None:
     lines = obj["creditMemoLineItems"]
+    apply_rates(lines)
     subtotal = round(sum(x["amount"] for x in lines), 2)
     taxable = round(sum(x["amount"] for x in lines if x["taxable"]), 2)
     obj["salesTaxTotal"] = round(taxable * obj["salesTaxPercentage"] / 100, 2)
@@ -146,8 +147,7 @@ def validate_credit_memo(
             raise invalid_body("; ".join(f"{k}: must not be null" for k in missing))
     fields: dict[str, Any] = {}
     if "customerId" in body:
-        customer = generic.get(ctx, CUSTOMERS, str(body["customerId"] or ""))
-        fields["customerId"] = customer["id"]
+        fields["customerId"] = generic.get(ctx, CUSTOMERS, required_id(body, "customerId"))["id"]
     _common(ctx, body, fields)
     for key in ("salesTaxItemId", "payToChartOfAccountId", "payToBankAccountId"):
         if key in body:
@@ -247,8 +247,7 @@ def validate_vendor_credit(
         raise unprocessable(f"Vendor credit {existing['id']} is archived and cannot be changed.")
     fields: dict[str, Any] = {}
     if "vendorId" in body:
-        vendor = vendors.get_vendor(ctx, str(body["vendorId"] or ""))
-        fields["vendorId"] = vendor["id"]
+        fields["vendorId"] = vendors.get_vendor(ctx, required_id(body, "vendorId"))["id"]
     _common(ctx, body, fields)
     for key in ("applyToChartOfAccountId", "applyToBankAccountId"):
         if key in body:
@@ -307,7 +306,7 @@ def seed_vendor_credits(plan: SeedPlan, new_id: Any) -> list[dict[str, Any]]:
         vendor = f.choice(active)
         latest = max(plan.end - timedelta(days=30), created_of[vendor["id"]])
         created_at = f.moment_between(max(plan.start, created_of[vendor["id"]]), latest)
-        created = format_timestamp(created_at)
+        created = vendors.stamp(created_at)
         reason = f.choice(_REASONS)
         credit = build_vendor_credit(
             ctx,
@@ -315,7 +314,7 @@ def seed_vendor_credits(plan: SeedPlan, new_id: Any) -> list[dict[str, Any]]:
                 "id": new_id(VENDOR_CREDIT_PREFIX),
                 "vendorId": vendor["id"],
                 "referenceNumber": f"VC-{number:05d}",
-                "creditDate": format_date(created_at),
+                "creditDate": created_at.date().isoformat(),
                 "description": reason,
                 "vendorCreditLineItems": [
                     {
@@ -351,14 +350,17 @@ def seed(plan: SeedPlan) -> None:
     memos: list[dict[str, Any]] = []
     touched: dict[str, tuple[float, str]] = {}
     everyone = list(customers.values())
+    owners = sorted(open_by_customer)
     for number in range(1, plan.scaled(0.04, minimum=3) + 1):
         target = None
-        if open_by_customer and f.chance(0.6):
-            customer = customers[f.choice(sorted(open_by_customer))]
+        if owners and f.chance(0.6):
+            slot = f.integer(0, len(owners) - 1)
+            customer = customers[owners[slot]]
             candidates = open_by_customer[customer["id"]]
             target = candidates.pop(f.integer(0, len(candidates) - 1))
             if not candidates:
-                open_by_customer.pop(customer["id"])
+                owners[slot] = owners[-1]
+                owners.pop()
         else:
             customer = f.choice(everyone)
         created, _updated, _at = plan.created_and_updated()

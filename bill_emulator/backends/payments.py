@@ -20,7 +20,7 @@ from bill_emulator.backends.vendors import (
     require_trusted_session,
     today,
 )
-from bill_emulator.errors import invalid_body, invalid_parameter, not_found, unprocessable
+from bill_emulator.errors import BillApiError, invalid_body, invalid_parameter, not_found, unprocessable
 from bill_emulator.handlers import ORG, Call, Reply, list_body
 from bill_emulator.resources import Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
@@ -41,6 +41,7 @@ _RAILS = {
     "VIRTUAL_CARD": "vcardDisbursement",
     "WALLET": "walletDisbursement",
 }
+_NO_RAILS = dict.fromkeys(_RAILS.values())
 CHECK_IMAGE_HOST = "https://gateway.stage.bill.com/connect"
 
 
@@ -71,13 +72,12 @@ def arrival_days(kind: str, options: dict[str, Any]) -> int:
 
 def _disbursement_info(payment: dict[str, Any], sub_type: str) -> dict[str, Any]:
     kind, status = payment["disbursementType"], payment["status"]
-    info: dict[str, Any] = {"isVoidable": status == "PAID" and payment["onlinePayment"]}
-    info.update({rail: None for rail in _RAILS.values()})
+    info: dict[str, Any] = {"isVoidable": status == "PAID" and payment["onlinePayment"], **_NO_RAILS}
     if kind not in _RAILS or status == "CANCELLED":
         return info
     process = parse_day(payment["processDate"])
     sent = payment["processDate"] if status in ("PAID", "VOID") else None
-    arrives = format_date(add_business_days(process, arrival_days(kind, payment["processingOptions"])))
+    arrives = add_business_days(process, arrival_days(kind, payment["processingOptions"])).isoformat()
     seed = zlib.crc32(payment["id"].encode())
     rail: dict[str, Any] = {"sentDate": sent, "arrivesByDate": arrives}
     if kind == "CHECK":
@@ -89,7 +89,7 @@ def _disbursement_info(payment: dict[str, Any], sub_type: str) -> dict[str, Any]
     elif kind == "VIRTUAL_CARD":
         rail = {
             "arrivesByDate": arrives,
-            "validUntil": format_date(process + timedelta(days=30)),
+            "validUntil": (process + timedelta(days=30)).isoformat(),
             "last4CardNumber": f"{seed % 10000:04d}",
         }
     elif kind == "WALLET":
@@ -378,8 +378,8 @@ def _schedule(
         raise unprocessable("The vendor needs an address (or a bank account) before BILL can pay it.")
     earliest, _conditions = earliest_process_date(ctx, vendor, kind)
     if process < earliest:
-        raise unprocessable(
-            f"Invalid Process Date : {process.isoformat()}. Use {earliest.isoformat()} or later."
+        raise BillApiError(
+            "BDC_1152", f"Invalid Process Date : {process.isoformat()}. Use {earliest.isoformat()} or later."
         )
     now = ctx.now()
     payment = build_payment(
@@ -703,7 +703,7 @@ def seed_payments(
             out.append(_seed_paid(plan, bill, vendor, process_at, funding, open_credits, new_id))
         elif age <= 20 and roll < 0.15:
             process_day = add_business_days(end_day, f.integer(1, 8))
-            created = format_timestamp(f.moment_between(created_at, plan.end))
+            created = vendors.stamp(f.moment_between(created_at, plan.end))
             payment = build_payment(
                 ctx,
                 {
@@ -760,7 +760,7 @@ def _seed_paid(
         created_at = f.moment_between(process_at, min(plan.end, process_at + timedelta(days=5)))
     else:
         created_at = f.moment_between(max(bill["_created_at"], process_at - timedelta(days=3)), process_at)
-    created = format_timestamp(created_at)
+    created = vendors.stamp(created_at)
     payment = build_payment(
         ctx,
         {
@@ -788,7 +788,7 @@ def _seed_paid(
             info["lastPaymentDate"] = process_date
         for credit in open_credits.get(bill["vendorId"], []):
             if credit["usage"] and credit["usage"][-1]["paymentId"] == payment_id:
-                credit["updatedTime"] = max(credit["updatedTime"], format_timestamp(changed_at))
+                credit["updatedTime"] = max(credit["updatedTime"], vendors.stamp(changed_at))
     elif status == "VOID":
         changed_at = min(plan.end, process_at + timedelta(days=f.integer(1, 10)))
         payment["voidInfo"] = [
@@ -798,12 +798,12 @@ def _seed_paid(
                 "type": "VOID_ONLY",
                 "status": "ACCEPTED",
                 "reason": "Duplicate payment",
-                "createdTime": format_timestamp(changed_at),
-                "updatedTime": format_timestamp(changed_at),
+                "createdTime": vendors.stamp(changed_at),
+                "updatedTime": vendors.stamp(changed_at),
             }
         ]
     else:
         changed_at = f.moment_between(created_at, process_at)
-    payment["updatedTime"] = format_timestamp(max(changed_at, created_at))
+    payment["updatedTime"] = vendors.stamp(max(changed_at, created_at))
     bill["updatedTime"] = max(bill["updatedTime"], payment["updatedTime"])
     return payment

@@ -19,12 +19,11 @@ from bill_emulator.backends.bills import (
 )
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.customers import CUSTOMERS
-from bill_emulator.backends.vendors import reject_unknown, require_trusted_session
+from bill_emulator.backends.vendors import reject_unknown, require_trusted_session, required_id
 from bill_emulator.errors import invalid_body, not_found
 from bill_emulator.handlers import Call
 from bill_emulator.resources import Resource, register
 from bill_emulator.seedplan import SeedPlan
-from bill_emulator.timefmt import format_date
 
 RECURRING_INVOICE_PREFIX = "0ri"
 RECURRING_BILL_PREFIX = "0rb"
@@ -40,6 +39,7 @@ INVOICE_LINE = LineSpec(
 BILL_LINE = LineSpec(
     "rbl",
     ("chartOfAccountId", "accountingClassId", "departmentId", "employeeId", "jobId", "locationId", "itemId"),
+    ignored=("quantity",),  # BILL's own update example sends it; recurring bill lines have no quantity
 )
 
 
@@ -118,7 +118,7 @@ def validate_recurring_invoice(
             raise invalid_body("; ".join(f"{k}: must not be null" for k in missing))
     fields: dict[str, Any] = {}
     if "customerId" in body:
-        fields["customerId"] = generic.get(ctx, CUSTOMERS, str(body["customerId"] or ""))["id"]
+        fields["customerId"] = generic.get(ctx, CUSTOMERS, required_id(body, "customerId"))["id"]
     _text(body, fields)
     if "schedule" in body:
         fields["schedule"] = schedule(body["schedule"], None if replace else (existing or {}).get("schedule"))
@@ -198,7 +198,7 @@ def validate_recurring_bill(
             raise invalid_body("; ".join(f"{k}: must not be null" for k in missing))
     fields: dict[str, Any] = {}
     if "vendorId" in body:
-        fields["vendorId"] = vendors.get_vendor(ctx, str(body["vendorId"] or ""))["id"]
+        fields["vendorId"] = vendors.get_vendor(ctx, required_id(body, "vendorId"))["id"]
     _text(body, fields)
     if "schedule" in body:
         fields["schedule"] = schedule(body["schedule"], None if replace else (existing or {}).get("schedule"))
@@ -289,8 +289,8 @@ def _seed_schedule(plan: SeedPlan, archived: bool) -> dict[str, Any]:
     return {
         "period": period,
         "frequency": 1,
-        "nextDueDate": format_date(next_due),
-        "endDate": format_date(end) if end else None,
+        "nextDueDate": next_due.isoformat(),
+        "endDate": end.isoformat() if end else None,
         "daysInAdvance": f.choice((0, 3, 5, 7)),
     }
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 import re
 import string
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from bill_emulator.errors import BillApiError, invalid_body, invalid_parameter, 
 from bill_emulator.handlers import ORG, Call, Reply, list_body
 from bill_emulator.resources import EQ_NE, NAME, SETS, Field, Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
+from bill_emulator.timefmt import format_timestamp
 
 PREFIX = "009"
 AUDIT_PREFIX = "0at"  # internal key of an audit-trail record (never shown)
@@ -46,7 +48,7 @@ _FOREIGN_ADDRESS = {
     "AUD": ("AU", "Sydney", "NSW", "2000"),
 }
 _IBAN_COUNTRIES = frozenset({"DE", "FR", "GB", "DK", "ES", "NL"})
-_ALPHABET = string.ascii_letters + string.digits
+_ID_TABLE = ((string.ascii_letters + string.digits) * 5)[:256].encode()  # random byte -> id character
 
 
 # -- shared helpers for the payables families ---------------------------------------------------
@@ -86,12 +88,26 @@ def reject_unknown(body: dict[str, Any], allowed: set[str] | frozenset[str]) -> 
         raise invalid_body(f"Unrecognized field(s): {', '.join(unknown)}.")
 
 
+def required_id(body: dict[str, Any], key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str) or not value:
+        raise invalid_body(f"{key}: must not be blank")
+    return value
+
+
 def today(ctx: Context) -> date:
     return ctx.clock.utcnow().date()
 
 
 def parse_day(text: str) -> date:
-    return datetime.strptime(text, "%Y-%m-%d").date()
+    return date.fromisoformat(text)
+
+
+def stamp(moment: datetime) -> str:
+    """format_timestamp for UTC moments without strftime (the seeding hot path)."""
+    if moment.tzinfo is None or moment.utcoffset():
+        return format_timestamp(moment)
+    return moment.isoformat(timespec="milliseconds")
 
 
 def add_business_days(day: date, days: int) -> date:
@@ -102,13 +118,13 @@ def add_business_days(day: date, days: int) -> date:
     return day
 
 
-def fast_ids(ctx: Context, salt: str) -> Any:
+def fast_ids(ctx: Context, salt: str) -> Callable[[str], str]:
     """A seeded id maker for bulk seeding: BILL-shaped ids without IdFactory's per-character cost."""
     rng = random.Random(f"{salt}-{ctx.scope}")
     shard = ctx.ids.new(PREFIX)[3:5]
 
     def new(prefix: str) -> str:
-        return f"{prefix}{shard}{''.join(rng.choices(_ALPHABET, k=15))}"
+        return prefix + shard + rng.randbytes(15).translate(_ID_TABLE).decode()
 
     return new
 
@@ -386,15 +402,7 @@ def _flatten(obj: Any, prefix: str = "") -> dict[str, Any]:
 
 _NOT_AUDITED = frozenset({"id", "createdTime", "updatedTime", "balance.amount", "balance.lastUpdatedDate"})
 # A create records the vendor's identifying fields; an update records every field it changed.
-_AUDITED_ON_CREATE = (
-    "name",
-    "email",
-    "phone",
-    "accountType",
-    "billCurrency",
-    "paymentInformation.payeeName",
-    "paymentInformation.bankAccount.accountNumber",
-)
+_AUDITED_ON_CREATE = ("name", "email", "billCurrency", "paymentInformation.bankAccount.accountNumber")
 
 
 def audit_entries(
@@ -409,10 +417,11 @@ def audit_entries(
 ) -> list[dict[str, Any]]:
     """One audit record per changed field (a create records the fields it set)."""
     user_id, name = user or (ctx.user_id, user_name(ctx, ctx.user_id))
-    old, new = _flatten(before or {}), _flatten(after)
     if before is None:
-        changed = [key for key in _AUDITED_ON_CREATE if new.get(key)]
+        old, new = {}, {key: _at(after, key) for key in _AUDITED_ON_CREATE}
+        changed = [key for key in _AUDITED_ON_CREATE if new[key]]
     else:
+        old, new = _flatten(before), _flatten(after)
         keys = list(new) + [key for key in old if key not in new]
         changed = [key for key in keys if key not in _NOT_AUDITED and new.get(key) != old.get(key)]
     make = new_id or ctx.ids.new
@@ -431,6 +440,12 @@ def audit_entries(
         }
         for key in changed
     ]
+
+
+def _at(obj: dict[str, Any], dotted: str) -> Any:
+    for part in dotted.split("."):
+        obj = obj.get(part) if isinstance(obj, dict) else None
+    return obj
 
 
 def _text(value: Any) -> str | None:
@@ -696,18 +711,18 @@ def seed(plan: SeedPlan) -> None:
             "id": new_id(PREFIX),
             "name": name,
             "shortName": name.split(" ")[0],
-            "accountNumber": f"V-{f.digits(6)}" if f.chance(0.6) else "",
+            "accountNumber": f"V-{_digits(f.rng, 6)}" if f.chance(0.6) else "",
             "accountType": "BUSINESS" if f.chance(0.9) else "PERSON",
             "email": email,
             "phone": f.phone(),
             "address": address,
             "billCurrency": currency,
             "networkStatus": network,
-            "rppsId": f"RPPS{f.digits(6)}" if network == "CONNECTED_RPPS" else None,
+            "rppsId": f"RPPS{_digits(f.rng, 6)}" if network == "CONNECTED_RPPS" else None,
             "createdTime": created,
             "updatedTime": updated,
             "additionalInfo": {
-                "taxId": f.digits(9) if f.chance(0.5) else "",
+                "taxId": _digits(f.rng, 9) if f.chance(0.5) else "",
                 "taxIdType": "EIN" if f.chance(0.5) else "UNDEFINED",
                 "track1099": f.chance(0.3),
                 "leadTimeInDays": f.choice((0, 0, 2, 5)),
@@ -717,7 +732,7 @@ def seed(plan: SeedPlan) -> None:
             },
         }
         if (network == "NOT_CONNECTED" and f.chance(0.4)) or (currency != "USD" and f.chance(0.7)):
-            number = f"{address['country']}{f.digits(20)}" if currency == "EUR" else f.digits(10)
+            number = f"{address['country']}{_digits(f.rng, 20)}" if currency == "EUR" else _digits(f.rng, 10)
             data["paymentInformation"] = {
                 "payeeName": name,
                 "bankAccount": build_bank_account(
@@ -733,8 +748,11 @@ def seed(plan: SeedPlan) -> None:
         vendor["archived"] = f.chance(0.05)
         audit += audit_entries(ctx, vendor["id"], None, vendor, created, "WEB", admin, new_id)
         if vendor["archived"]:
-            before = {**vendor, "archived": False}
-            audit += audit_entries(ctx, vendor["id"], before, vendor, updated, "WEB", admin, new_id)
+            entry = audit_entries(ctx, vendor["id"], None, vendor, updated, "WEB", admin, new_id)[0]
+            entry.update(
+                type="UPDATE", field={"name": "archived", "value": {"previous": "false", "current": "true"}}
+            )
+            audit.append(entry)
         vendors.append(vendor)
         created_at_of[vendor["id"]] = created_at
     ctx.store.insert_many("vendors", ctx.scope, vendors)
@@ -742,3 +760,7 @@ def seed(plan: SeedPlan) -> None:
     plan.refs["vendors"] = [v["id"] for v in vendors]
     plan.extra["vendors"] = {v["id"]: v for v in vendors}
     plan.extra["vendor_created"] = created_at_of
+
+
+def _digits(rng: random.Random, count: int) -> str:
+    return f"{rng.randrange(10**count):0{count}d}"
