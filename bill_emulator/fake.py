@@ -214,4 +214,4 @@ class Fake:
 
 def parse_timestamp(text: str) -> datetime:
     """Parse a stored BILL timestamp back into an aware datetime."""
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(timezone.utc)
+    return datetime.fromisoformat(text).astimezone(timezone.utc)

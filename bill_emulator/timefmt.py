@@ -22,12 +22,13 @@ def format_timestamp(moment: datetime | float) -> str:
     """Render a moment the way BILL returns createdTime/updatedTime."""
     if not isinstance(moment, datetime):
         moment = datetime.fromtimestamp(moment, tz=timezone.utc)
-    moment = moment.astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+00:00"
+    if moment.tzinfo is not timezone.utc:
+        moment = moment.astimezone(timezone.utc)
+    return moment.isoformat(timespec="milliseconds")
 
 
 def format_date(day: date | datetime) -> str:
-    return day.strftime("%Y-%m-%d")
+    return (day.date() if isinstance(day, datetime) else day).isoformat()
 
 
 def parse_filter_timestamp(value: str) -> str:
