@@ -129,7 +129,9 @@ class Store:
                 body.get("createdTime") or "",
                 body.get("updatedTime") or body.get("createdTime") or "",
                 1 if _is_archived(body) else 0,
-                orjson.dumps({k: v for k, v in body.items() if k != "_parent"} if "_parent" in body else body).decode(),
+                orjson.dumps(
+                    {k: v for k, v in body.items() if k != "_parent"} if "_parent" in body else body
+                ).decode(),
             )
             for body in bodies
         ]
