@@ -33,5 +33,8 @@ test: lint
 test-reliability: install
 	$(PY) -m pytest -m reliability
 
+lab: install
+	$(PY) scripts/lab.py $(LAB_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist

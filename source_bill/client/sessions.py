@@ -1,0 +1,244 @@
+"""BILL sign-in and a thread-safe session shared by every request of a sync.
+
+Rules (REFERENCE §2): a session dies after 35 idle minutes (every call resets the timer);
+an invalid session answers 401 BDC_1109; at most 200 logins per hour per developer key.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import requests
+
+from .auth import ApArCredentials, PartnerCredentials
+from .errors import BillApiError, ErrorBody, ErrorKind, error_from_response
+from .limits import LOGINS_PER_HOUR, SESSION_IDLE_TIMEOUT, concurrency_backoff, transient_backoff
+from .urls import endpoint_url
+
+#: Re-login proactively after this much idle time, safely before BILL's 35 minutes.
+DEFAULT_REFRESH_AFTER = timedelta(minutes=30)
+#: Login attempts for transient failures (5xx, BDC_1322, dropped connections).
+DEFAULT_LOGIN_ATTEMPTS = 3
+DEFAULT_TIMEOUT = (10.0, 60.0)
+
+Clock = Callable[[], float]
+
+
+class LoginLimitError(RuntimeError):
+    """This process would exceed BILL's limit of logins per hour."""
+
+
+def _monotonic() -> float:
+    # Looked up at call time so test clocks (freezegun) apply.
+    return time.monotonic()
+
+
+def login(
+    http: requests.Session,
+    api_root: str,
+    credentials: ApArCredentials | PartnerCredentials,
+    *,
+    timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+) -> str:
+    """Sign in once and return the `sessionId`.
+
+    AP/AR: `POST /v3/login {username, password, organizationId, devKey}`.
+    Partner: `POST /v3/partner/login {username, password, appKey}`.
+    Raises `BillApiError` (classified) or a `requests` exception.
+    """
+    path = credentials.login_path
+    response = http.post(
+        endpoint_url(api_root, path),
+        json=credentials.login_body(),
+        headers={"Accept": "application/json", "Content-Type": "application/json"},
+        timeout=timeout,
+    )
+    if response.status_code >= 400:
+        raise error_from_response(response.status_code, response.content, method="POST", path=path)
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = None
+    session_id = payload.get("sessionId") if isinstance(payload, dict) else None
+    if not isinstance(session_id, str) or not session_id:
+        raise BillApiError(
+            response.status_code,
+            ErrorBody(items=(), envelope="non_json", text="login answer without a sessionId"),
+            kind=ErrorKind.NOT_BILL,
+            method="POST",
+            path=path,
+        )
+    return session_id
+
+
+class LoginBudget:
+    """Sliding one-hour window of login attempts."""
+
+    def __init__(self, limit: int = LOGINS_PER_HOUR, *, clock: Clock | None = None) -> None:
+        self.limit = limit
+        self._clock = clock or _monotonic
+        self._attempts: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        """Record one login attempt, or raise `LoginLimitError` if the hour is used up."""
+        with self._lock:
+            now = self._clock()
+            while self._attempts and now - self._attempts[0] >= 3600:
+                self._attempts.popleft()
+            if len(self._attempts) >= self.limit:
+                raise LoginLimitError(
+                    f"Refusing to log in to BILL again: {self.limit} logins in the last hour would exceed "
+                    f"BILL's limit of {LOGINS_PER_HOUR} logins per hour per developer key."
+                )
+            self._attempts.append(now)
+
+    @property
+    def used(self) -> int:
+        with self._lock:
+            return len(self._attempts)
+
+
+@dataclass
+class _Session:
+    id: str
+    last_used: float
+    from_recovery: bool
+    confirmed: bool = False
+
+
+class SessionManager:
+    """One BILL session shared by all threads; re-login when idle too long or when BILL says so.
+
+    * `session_id()` returns the current session, logging in (once, under a lock) when there is
+      none or it has been idle for `refresh_after`; every call counts as use (sliding timer).
+    * `report_invalid(sid)` is called when a request sent with `sid` got BDC_1109. It drops the
+      session so the next `session_id()` logs in again, once for all requests in flight, and says
+      whether a retry can help (not when a brand-new session was rejected).
+    * `confirm(sid)` marks a session as accepted by BILL.
+    """
+
+    def __init__(
+        self,
+        login_fn: Callable[[], str],
+        *,
+        refresh_after: timedelta = DEFAULT_REFRESH_AFTER,
+        budget: LoginBudget | None = None,
+        login_attempts: int = DEFAULT_LOGIN_ATTEMPTS,
+        clock: Clock | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        if refresh_after >= SESSION_IDLE_TIMEOUT:
+            raise ValueError("refresh_after must be shorter than BILL's 35-minute idle timeout")
+        self._login_fn = login_fn
+        self._refresh_after = refresh_after.total_seconds()
+        self._clock = clock or _monotonic
+        self._budget = budget or LoginBudget(clock=self._clock)
+        self._login_attempts = max(1, login_attempts)
+        self._sleep = sleep or time.sleep
+        self._lock = threading.RLock()
+        self._session: _Session | None = None
+        self._recover_next = False
+        self.login_count = 0
+
+    def session_id(self) -> str:
+        with self._lock:
+            now = self._clock()
+            session = self._session
+            if session is None or now - session.last_used >= self._refresh_after:
+                session = self._login()
+            session.last_used = self._clock()
+            return session.id
+
+    def report_invalid(self, session_id: str | None) -> bool:
+        with self._lock:
+            current = self._session
+            if current is None or session_id != current.id:
+                # Another request already dropped (or replaced) this session.
+                return session_id is not None
+            if current.from_recovery and not current.confirmed:
+                return False
+            self._session = None
+            self._recover_next = True
+            return True
+
+    def confirm(self, session_id: str | None) -> None:
+        with self._lock:
+            if self._session is not None and self._session.id == session_id:
+                self._session.confirmed = True
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._session = None
+
+    @property
+    def logins_last_hour(self) -> int:
+        return self._budget.used
+
+    def _login(self) -> _Session:
+        last_error: Exception | None = None
+        for attempt in range(1, self._login_attempts + 1):
+            self._budget.acquire()
+            self.login_count += 1
+            try:
+                session_id = self._login_fn()
+            except BillApiError as error:
+                if error.kind not in (
+                    ErrorKind.CONCURRENCY_LIMIT,
+                    ErrorKind.SYSTEM_ERROR,
+                    ErrorKind.RATE_LIMITED,
+                ):
+                    raise
+                last_error = error
+                wait = (
+                    concurrency_backoff(attempt)
+                    if error.kind is ErrorKind.CONCURRENCY_LIMIT
+                    else transient_backoff(attempt)
+                )
+            except (requests.ConnectionError, requests.Timeout) as error:
+                last_error = error
+                wait = transient_backoff(attempt)
+            else:
+                self._session = _Session(session_id, self._clock(), from_recovery=self._recover_next)
+                self._recover_next = False
+                return self._session
+            if attempt < self._login_attempts:
+                self._sleep(wait)
+        assert last_error is not None
+        raise last_error
+
+
+_registry: dict[str, SessionManager] = {}
+_budgets: dict[str, LoginBudget] = {}
+_registry_lock = threading.RLock()
+
+
+def shared_login_budget(key: str) -> LoginBudget:
+    """The process-wide login budget for `key` (one per developer or app key); survives resets."""
+    with _registry_lock:
+        budget = _budgets.get(key)
+        if budget is None:
+            budget = _budgets[key] = LoginBudget()
+        return budget
+
+
+def shared_session_manager(key: str, factory: Callable[[], SessionManager]) -> SessionManager:
+    """The process-wide manager for `key` (API root + credentials fingerprint), created once."""
+    with _registry_lock:
+        manager = _registry.get(key)
+        if manager is None:
+            manager = _registry[key] = factory()
+        return manager
+
+
+def reset_shared_sessions(*, include_login_budgets: bool = False) -> None:
+    """Forget every shared session (start of a sync); tests also forget the login budgets."""
+    with _registry_lock:
+        _registry.clear()
+        if include_login_budgets:
+            _budgets.clear()

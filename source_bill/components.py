@@ -1,0 +1,395 @@
+"""Custom manifest components, for what the declarative language cannot say about BILL.
+
+* `BillAuthenticator`: BILL's session login (AP/AR, partner) or API token (S&E) headers,
+  with one session shared by every stream and request of the sync.
+* `BillErrorHandler` / `BillBackoffStrategy`: BILL's error codes in the body whatever the
+  HTTP status (BDC_1109 re-login, BDC_1322, BDC_1144 ...), and actionable messages.
+* `BillCursorPagination`: `nextPage` cursors, page-size caps and the repeated-cursor guard.
+
+The rules themselves live in `source_bill.client`; these classes only adapt them to the CDK.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import InitVar, dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import requests
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.declarative.auth.declarative_authenticator import DeclarativeAuthenticator
+from airbyte_cdk.sources.declarative.interpolation.interpolated_string import InterpolatedString
+from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination_strategy import (
+    PaginationStrategy,
+)
+from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, ErrorHandler
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
+from airbyte_cdk.sources.types import Config, Record
+from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from . import messages
+from .client import limits
+from .client.auth import Credentials, CredentialsError, credentials_from_config
+from .client.errors import BillApiError, ErrorKind, Failure, error_from_response, redact
+from .client.pagination import RepeatedCursorError, ThreadCursorGuards, clamp_page_size, next_cursor
+from .client.sessions import (
+    DEFAULT_REFRESH_AFTER,
+    LoginLimitError,
+    SessionManager,
+    login,
+    shared_login_budget,
+    shared_session_manager,
+)
+from .client.urls import InvalidBaseUrlError, api_url
+from .config import API_ROOT_KEY
+
+logger = logging.getLogger("airbyte")
+
+_FAILURE_TYPES = {
+    Failure.CONFIG: FailureType.config_error,
+    Failure.TRANSIENT: FailureType.transient_error,
+    Failure.SYSTEM: FailureType.system_error,
+}
+_DEFAULT_MAX_RETRIES = 6
+_SESSION_RETRY_BACKOFF = 0.01
+
+
+# -- shared context --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BillContext:
+    """Credentials, API root and (for login-based auth) the shared session manager."""
+
+    credentials: Credentials
+    api_root: str
+    refresh_after: timedelta
+
+    @property
+    def auth_type(self) -> str:
+        return self.credentials.auth_type
+
+    @property
+    def session_key(self) -> str:
+        return f"{self.api_root}|{self.credentials.fingerprint}"
+
+    def sessions(self) -> SessionManager | None:
+        """The process-wide session manager of these credentials (looked up on every call)."""
+        if not self.credentials.uses_session:
+            return None
+        credentials, api_root, refresh_after = self.credentials, self.api_root, self.refresh_after
+
+        def build() -> SessionManager:
+            http = requests.Session()
+            return SessionManager(
+                lambda: login(http, api_root, credentials),  # type: ignore[arg-type]
+                refresh_after=refresh_after,
+                budget=shared_login_budget(credentials.login_budget_key),
+            )
+
+        return shared_session_manager(self.session_key, build)
+
+    def redact(self, text: str) -> str:
+        return redact(text, self.credentials.secrets)
+
+
+def bill_context(config: Mapping[str, Any]) -> BillContext:
+    """Build the context from the config, or raise a config error."""
+    try:
+        credentials = credentials_from_config(config)
+        api_root = config.get(API_ROOT_KEY) or api_url(config.get("environment"), config.get("base_url"))
+    except (CredentialsError, InvalidBaseUrlError) as error:
+        raise AirbyteTracedException(
+            message=str(error), internal_message=str(error), failure_type=FailureType.config_error
+        ) from None
+    minutes = config.get("session_refresh_minutes")
+    refresh_after = timedelta(minutes=int(minutes)) if minutes else DEFAULT_REFRESH_AFTER
+    return BillContext(credentials, api_root, refresh_after)
+
+
+def as_traced(
+    error: Exception, context: BillContext | None, stream: str | None = None
+) -> AirbyteTracedException:
+    """Turn a client-package exception into the CDK's traced exception, secrets removed."""
+    auth_type = context.auth_type if context else None
+    api_root = context.api_root if context else None
+    clean = context.redact if context else (lambda text: text)
+    if isinstance(error, BillApiError):
+        message = messages.for_error(error, auth_type, api_root)
+        failure = _FAILURE_TYPES[error.failure]
+    elif isinstance(error, LoginLimitError):
+        message, failure = messages.for_login_limit(str(error)), FailureType.transient_error
+    elif isinstance(error, RepeatedCursorError):
+        message, failure = messages.for_repeated_cursor(stream or "a stream"), FailureType.system_error
+    elif isinstance(error, (requests.ConnectionError, requests.Timeout)):
+        message = messages.for_unreachable(api_root, type(error).__name__)
+        failure = FailureType.transient_error
+    else:
+        message, failure = (
+            f"Unexpected error while talking to BILL: {type(error).__name__}",
+            FailureType.system_error,
+        )
+    return AirbyteTracedException(
+        message=filter_secrets(clean(message)),
+        internal_message=filter_secrets(clean(str(error))),
+        failure_type=failure,
+    )
+
+
+class _ContextMixin:
+    config: Config
+    _context: BillContext | None = None
+
+    def context(self) -> BillContext:
+        if self._context is None:
+            self._context = bill_context(self.config)
+        return self._context
+
+
+# -- authentication --------------------------------------------------------------------------
+
+
+@dataclass
+class BillAuthenticator(_ContextMixin, DeclarativeAuthenticator):
+    """Adds `devKey`+`sessionId` (AP/AR), `appKey`+`sessionId` (partner) or `apiToken` (S&E)."""
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self._context = None
+
+    def get_auth_header(self) -> Mapping[str, Any]:
+        context = self.context()
+        session_id = None
+        sessions = context.sessions()
+        if sessions is not None:
+            try:
+                session_id = sessions.session_id()
+            except AirbyteTracedException:
+                raise
+            except Exception as error:
+                raise as_traced(error, context) from None
+        return context.credentials.headers(session_id)
+
+    @property
+    def auth_header(self) -> str:
+        return ""
+
+    @property
+    def token(self) -> str:
+        return ""
+
+
+# -- errors and backoff -----------------------------------------------------------------------
+
+
+def _session_id_of(response: requests.Response) -> str | None:
+    request = getattr(response, "request", None)
+    headers = getattr(request, "headers", None) or {}
+    value = headers.get("sessionId")
+    return str(value) if value else None
+
+
+def _looks_like_json(response: requests.Response) -> bool:
+    content = (response.content or b"").lstrip()
+    return content[:1] in (b"{", b"[")
+
+
+@dataclass
+class BillBackoffStrategy(BackoffStrategy):
+    """Waits per BILL error: next hour for BDC_1144 (up to a maximum), short for BDC_1322."""
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any] | None] = None
+
+    def __post_init__(self, parameters: Mapping[str, Any] | None) -> None:
+        self._max_wait = int(self.config.get("max_rate_limit_wait_seconds", 3660))
+
+    def backoff_time(
+        self, response_or_exception: requests.Response | requests.RequestException | None, attempt_count: int
+    ) -> float | None:
+        if not isinstance(response_or_exception, requests.Response):
+            return limits.transient_backoff(attempt_count)
+        response = response_or_exception
+        kind = error_from_response(response.status_code, response.content).kind
+        if kind is ErrorKind.HOURLY_LIMIT:
+            wait = limits.seconds_until_next_hour(datetime.now(timezone.utc))
+            if wait > self._max_wait:
+                message = (
+                    "BILL's hourly request limit for this developer key is used up (BDC_1144). The next hour starts in "
+                    f"{int(wait)} seconds, more than 'Maximum wait for the hourly limit' ({self._max_wait} s), so the "
+                    "sync stops here; the next sync resumes from the saved state."
+                )
+                raise AirbyteTracedException(
+                    message=message, internal_message=message, failure_type=FailureType.transient_error
+                )
+            return wait
+        if kind is ErrorKind.CONCURRENCY_LIMIT:
+            return limits.concurrency_backoff(attempt_count)
+        if kind is ErrorKind.SESSION_INVALID:
+            return _SESSION_RETRY_BACKOFF
+        return limits.transient_backoff(attempt_count)
+
+
+@dataclass
+class BillErrorHandler(_ContextMixin, ErrorHandler):
+    """Reads BILL's error body (its code wins over the HTTP status) and decides what to do."""
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self._context = None
+        self._backoff = BillBackoffStrategy(config=self.config)
+
+    @property
+    def max_retries(self) -> int | None:
+        return _DEFAULT_MAX_RETRIES
+
+    @property
+    def max_time(self) -> int | None:
+        # Long enough to wait out the hourly limit once and still retry after it.
+        return int(self.config.get("max_rate_limit_wait_seconds", 3660)) + 900
+
+    @property
+    def backoff_strategies(self) -> list[BackoffStrategy]:
+        return [self._backoff]
+
+    def interpret_response(
+        self, response_or_exception: requests.Response | Exception | None = None
+    ) -> ErrorResolution:
+        if isinstance(response_or_exception, (requests.ConnectionError, requests.Timeout)):
+            return ErrorResolution(
+                ResponseAction.RETRY,
+                FailureType.transient_error,
+                messages.for_unreachable(self.context().api_root, type(response_or_exception).__name__),
+            )
+        if isinstance(response_or_exception, Exception):
+            return ErrorResolution(
+                ResponseAction.RETRY,
+                FailureType.transient_error,
+                f"Request failed: {type(response_or_exception).__name__}",
+            )
+        if not isinstance(response_or_exception, requests.Response):
+            return ErrorResolution(
+                ResponseAction.RETRY, FailureType.transient_error, "No response from BILL."
+            )
+        response = response_or_exception
+        if response.status_code < 400:
+            return self._on_success(response)
+        return self._on_error(response)
+
+    def _on_success(self, response: requests.Response) -> ErrorResolution:
+        context = self.context()
+        if not _looks_like_json(response):
+            error = BillApiError(
+                response.status_code,
+                error_from_response(response.status_code, response.content).body,
+                kind=ErrorKind.NOT_BILL,
+            )
+            return self._fail(error)
+        sessions = context.sessions()
+        if sessions is not None:
+            sessions.confirm(_session_id_of(response))
+        return ErrorResolution(ResponseAction.SUCCESS)
+
+    def _on_error(self, response: requests.Response) -> ErrorResolution:
+        context = self.context()
+        path = (
+            requests.utils.urlparse(response.request.url).path if getattr(response, "request", None) else None
+        )
+        error = error_from_response(response.status_code, response.content, method="GET", path=path)
+        kind = error.kind
+        if kind is ErrorKind.SESSION_INVALID:
+            sessions = context.sessions()
+            if sessions is not None and sessions.report_invalid(_session_id_of(response)):
+                logger.info("BILL session is no longer valid (BDC_1109); signing in again and retrying.")
+                return ErrorResolution(
+                    ResponseAction.RETRY, FailureType.transient_error, "BILL session expired."
+                )
+            return self._fail(error, FailureType.config_error)
+        if kind is ErrorKind.CONCURRENCY_LIMIT:
+            return ErrorResolution(
+                ResponseAction.RETRY,
+                FailureType.transient_error,
+                messages.for_error(error, context.auth_type),
+            )
+        if kind in (ErrorKind.HOURLY_LIMIT, ErrorKind.RATE_LIMITED):
+            return ErrorResolution(
+                ResponseAction.RATE_LIMITED,
+                FailureType.transient_error,
+                messages.for_error(error, context.auth_type),
+            )
+        if kind is ErrorKind.SYSTEM_ERROR:
+            return ErrorResolution(
+                ResponseAction.RETRY,
+                FailureType.transient_error,
+                messages.for_error(error, context.auth_type),
+            )
+        return self._fail(error)
+
+    def _fail(self, error: BillApiError, failure_type: FailureType | None = None) -> ErrorResolution:
+        """Stop the stream with our own message.
+
+        Raised rather than returned as FAIL: the CDK's FAIL path copies the raw response body into
+        the exception's internal message without removing secrets.
+        """
+        traced = as_traced(error, self.context())
+        if failure_type is not None:
+            traced.failure_type = failure_type
+        raise traced
+
+
+# -- pagination -------------------------------------------------------------------------------
+
+
+@dataclass
+class BillCursorPagination(PaginationStrategy):
+    """Follows `nextPage` until it is absent or null; refuses a cursor seen earlier in the walk.
+
+    `endpoint` (the request path, e.g. `/v3/spend/transactions`) caps the page size.
+    """
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+    page_size: int | str | None = None
+    endpoint: str = ""
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        requested = self.page_size
+        if isinstance(requested, str):
+            requested = InterpolatedString.create(requested, parameters=parameters).eval(self.config)
+        self._page_size = clamp_page_size(self.endpoint or "/v3/", int(requested) if requested else None)
+        self._stream = str(parameters.get("name") or self.endpoint)
+        self._guards = ThreadCursorGuards()
+
+    @property
+    def initial_token(self) -> Any | None:
+        return None
+
+    def next_page_token(
+        self,
+        response: requests.Response,
+        last_page_size: int,
+        last_record: Record | None,
+        last_page_token_value: Any | None = None,
+        page_size_override: int | None = None,
+    ) -> Any | None:
+        try:
+            page = response.json()
+        except ValueError:
+            return None
+        cursor = next_cursor(page)
+        if cursor is None:
+            return None
+        try:
+            return self._guards.follow(cursor, first_page=last_page_token_value is None, what=self._stream)
+        except RepeatedCursorError as error:
+            raise as_traced(error, None, self._stream) from None
+
+    def get_page_size(self) -> int | None:
+        return self._page_size

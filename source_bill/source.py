@@ -1,0 +1,119 @@
+"""`SourceBill`: the declarative manifest plus BILL-specific check and config handling."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Iterator, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from airbyte_cdk.models import (
+    AirbyteCatalog,
+    AirbyteConnectionStatus,
+    AirbyteMessage,
+    AirbyteStateMessage,
+    ConfiguredAirbyteCatalog,
+    FailureType,
+    Status,
+)
+from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
+from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from .check import check_connection
+from .client.sessions import reset_shared_sessions
+from .config import ConfigError, prepare_config, validate_config
+
+MANIFEST_PATH = Path(__file__).with_name("manifest.yaml")
+
+
+@lru_cache(maxsize=4)
+def _parsed_manifest(path: str) -> Mapping[str, Any]:
+    with open(path) as manifest:
+        return YamlDeclarativeSource._parse(manifest.read())
+
+
+class SourceBill(YamlDeclarativeSource):
+    """BILL source. Build it with the config, catalog and state of the run (see `run.py`).
+
+    The CDK's declarative source reads only the config given to its constructor. So that
+    `check`, `discover` and `read` honour the config they are given (e.g. when the source was
+    built with no arguments by `airbyte-cdk connector test`), each of them runs on a source
+    built from that config whenever it differs from the constructor's.
+    """
+
+    def __init__(
+        self,
+        catalog: ConfiguredAirbyteCatalog | None = None,
+        config: Mapping[str, Any] | None = None,
+        state: list[AirbyteStateMessage] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self._raw_config = dict(config or {})
+        self._catalog_arg = catalog
+        self._state_arg = state
+        super().__init__(
+            path_to_yaml=str(MANIFEST_PATH),
+            catalog=catalog,
+            config=prepare_config(config),
+            state=state,
+            **kwargs,
+        )
+
+    def _read_and_parse_yaml_file(self, path_to_yaml_file: str) -> Any:
+        # Parsed once per process; every source gets its own copy.
+        return copy.deepcopy(_parsed_manifest(path_to_yaml_file))
+
+    def _built_for(
+        self,
+        config: Mapping[str, Any],
+        catalog: ConfiguredAirbyteCatalog | None = None,
+        state: list[AirbyteStateMessage] | None = None,
+    ) -> SourceBill:
+        """This source if it was built from these arguments, else a new one that is."""
+        same_config = prepare_config(config) == self._config
+        same_catalog = catalog is None or catalog == self._catalog_arg
+        same_state = state is None or state == (self._state_arg or [])
+        if same_config and same_catalog and same_state:
+            return self
+        return SourceBill(
+            catalog=catalog if catalog is not None else self._catalog_arg,
+            config=config,
+            state=state if state is not None else self._state_arg,
+        )
+
+    def configure(self, config: Mapping[str, Any], temp_dir: str) -> Mapping[str, Any]:
+        # The CDK prefers the constructor's config here, which has defaults filled in even when the
+        # source was built without one; the config of the command always wins.
+        return config or self._raw_config
+
+    def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
+        succeeded, message = check_connection(prepare_config(config))
+        if succeeded:
+            return AirbyteConnectionStatus(status=Status.SUCCEEDED)
+        return AirbyteConnectionStatus(status=Status.FAILED, message=message)
+
+    def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
+        source = self._built_for(config)
+        return ConcurrentDeclarativeSource.discover(source, logger, source._config)
+
+    def read(
+        self,
+        logger: logging.Logger,
+        config: Mapping[str, Any],
+        catalog: ConfiguredAirbyteCatalog,
+        state: list[AirbyteStateMessage] | None = None,
+    ) -> Iterator[AirbyteMessage]:
+        prepared = prepare_config(config)
+        try:
+            validate_config(prepared)
+        except ConfigError as error:
+            raise AirbyteTracedException(
+                message=str(error), internal_message=str(error), failure_type=FailureType.config_error
+            ) from None
+        # One login per sync: forget sessions left over from an earlier operation in this process.
+        reset_shared_sessions()
+        source = self._built_for(config, catalog, state)
+        yield from ConcurrentDeclarativeSource.read(source, logger, source._config, catalog, state)
