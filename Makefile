@@ -33,6 +33,9 @@ test: lint
 test-reliability: install
 	$(PY) -m pytest -m reliability
 
+bench: install
+	$(PY) scripts/bench.py
+
 lab: install
 	$(PY) scripts/lab.py $(LAB_ARGS)
 
