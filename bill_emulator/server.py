@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import requests
 import uvicorn
 
 from bill_emulator.emulator import Emulator
@@ -74,6 +75,19 @@ class EmulatorServer:
             path.write_text(json.dumps(self.config(auth_type), indent=2) + "\n")
             written.append(path)
         return written
+
+    def login_headers(self) -> dict[str, str]:
+        """Sign in over HTTP with the ready-made AP/AR credentials: the devKey and sessionId headers."""
+        creds = self.config("ap_ar")["credentials"]
+        body = {
+            "username": creds["username"],
+            "password": creds["password"],
+            "organizationId": creds["organization_id"],
+            "devKey": creds["dev_key"],
+        }
+        response = requests.post(f"{self.base_url}/v3/login", json=body, timeout=30)
+        response.raise_for_status()
+        return {"devKey": creds["dev_key"], "sessionId": response.json()["sessionId"]}
 
     def counters(self) -> dict[str, Any]:
         return self.emulator.counters.snapshot()

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from bill_emulator import EmulatorServer, EmulatorSettings, running_emulator
-from emulator_tests.wire import assert_bill_error, walk
+from emulator_tests.wire import assert_bill_error, key_paths, walk
 
 COLLECTION = (
     Path(__file__).resolve().parents[1].parent / "shared" / "bill-api" / "bill-v3-postman-collection.json"
@@ -95,20 +95,6 @@ def create_user(server, partner, org_id: str, name: str, **overrides: Any) -> re
     return requests.post(
         f"{server.base_url}/v3/partner/users", headers=as_org(partner, org_id), json=body, timeout=30
     )
-
-
-def key_paths(value: Any, prefix: str = "") -> set[str]:
-    """Every key of a JSON value as a dotted path; list items share the path `name[]`."""
-    paths: set[str] = set()
-    if isinstance(value, dict):
-        for key, item in value.items():
-            path = f"{prefix}.{key}" if prefix else key
-            paths.add(path)
-            paths |= key_paths(item, path)
-    elif isinstance(value, list):
-        for item in value:
-            paths |= key_paths(item, f"{prefix}[]")
-    return paths
 
 
 def collection_example(folder: str, name: str) -> Any:

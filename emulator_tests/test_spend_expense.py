@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from bill_emulator import EmulatorServer, EmulatorSettings, Limits, running_emulator
-from emulator_tests.wire import assert_bill_error, walk
+from emulator_tests.wire import assert_bill_error, key_paths, walk
 
 COLLECTION = (
     Path(__file__).resolve().parents[1].parent / "shared" / "bill-api" / "bill-v3-postman-collection.json"
@@ -51,19 +51,6 @@ def all_of(se: requests.Session, server: EmulatorServer, path: str, **params: An
     return walk(
         se, url(server, path), {"max": 50 if path == "transactions" else 100, **params}, cursor="nextPage"
     )
-
-
-def key_paths(value: Any, prefix: str = "") -> set[str]:
-    paths: set[str] = set()
-    if isinstance(value, dict):
-        for key, item in value.items():
-            path = f"{prefix}.{key}" if prefix else key
-            paths.add(path)
-            paths |= key_paths(item, path)
-    elif isinstance(value, list):
-        for item in value:
-            paths |= key_paths(item, f"{prefix}[]")
-    return paths
 
 
 def example_items(name: str) -> set[str]:

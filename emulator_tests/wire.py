@@ -23,15 +23,8 @@ def login(server: EmulatorServer, **overrides: str) -> requests.Response:
 
 def org_session(server: EmulatorServer) -> requests.Session:
     """A requests session carrying devKey and a fresh sessionId."""
-    response = login(server)
-    response.raise_for_status()
     session = requests.Session()
-    session.headers.update(
-        {
-            "devKey": server.config("ap_ar")["credentials"]["dev_key"],
-            "sessionId": response.json()["sessionId"],
-        }
-    )
+    session.headers.update(server.login_headers())
     return session
 
 
@@ -53,6 +46,20 @@ def walk(
         assert token not in seen, "repeated cursor"
         seen.add(token)
         params[cursor] = token
+
+
+def key_paths(value: Any, prefix: str = "") -> set[str]:
+    """Every key of a JSON value as a dotted path; list items share the path `name[]`."""
+    paths: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{prefix}.{key}" if prefix else key
+            paths.add(path)
+            paths |= key_paths(item, path)
+    elif isinstance(value, list):
+        for item in value:
+            paths |= key_paths(item, f"{prefix}[]")
+    return paths
 
 
 def assert_bill_error(response: requests.Response, status: int, code: str | None = None) -> dict:

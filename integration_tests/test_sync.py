@@ -88,23 +88,6 @@ def test_given_a_full_sync_when_reading_then_one_login_serves_every_stream(bill_
     assert bill_emulator.counters()["logins"] - before == 1
 
 
-def _session(server: EmulatorServer) -> requests.Session:
-    creds = server.config("ap_ar")["credentials"]
-    login = requests.post(
-        f"{server.base_url}/v3/login",
-        json={
-            "username": creds["username"],
-            "password": creds["password"],
-            "organizationId": creds["organization_id"],
-            "devKey": creds["dev_key"],
-        },
-        timeout=30,
-    )
-    session = requests.Session()
-    session.headers.update({"devKey": creds["dev_key"], "sessionId": login.json()["sessionId"]})
-    return session
-
-
 INCREMENTAL = ["customers", "invoices", "receivable_payments"]
 
 
@@ -118,7 +101,8 @@ def test_given_state_when_changes_are_written_then_next_incremental_sync_returns
     boundary = ids_by_stream(unchanged)  # records on the inclusive boundary millisecond come back
 
     base = bill_emulator.base_url
-    s = _session(bill_emulator)
+    s = requests.Session()
+    s.headers.update(bill_emulator.login_headers())
     new_customer = s.post(
         f"{base}/v3/customers",
         json={

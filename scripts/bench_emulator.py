@@ -20,18 +20,7 @@ from bill_emulator import EmulatorSettings, Limits, running_emulator
 def main(seconds: int = 5) -> int:
     settings = EmulatorSettings(scale="small", limits=Limits(None, None, None, None))
     with running_emulator(settings) as server:
-        creds = server.config("ap_ar")["credentials"]
-        login = requests.post(
-            f"{server.base_url}/v3/login",
-            json={
-                "username": creds["username"],
-                "password": creds["password"],
-                "organizationId": creds["organization_id"],
-                "devKey": creds["dev_key"],
-            },
-            timeout=30,
-        )
-        headers = {"devKey": creds["dev_key"], "sessionId": login.json()["sessionId"]}
+        headers = server.login_headers()
         url = f"{server.base_url}/v3/invoices?max=100"
         size = len(requests.get(url, headers=headers, timeout=30).content)
         if shutil.which("wrk"):
