@@ -5,6 +5,8 @@
 * `BillErrorHandler` / `BillBackoffStrategy`: BILL's error codes in the body whatever the
   HTTP status (BDC_1109 re-login, BDC_1322, BDC_1144 ...), and actionable messages.
 * `BillCursorPagination`: `nextPage` cursors, page-size caps and the repeated-cursor guard.
+* `BillRecordExtractor`: a page's `results`, from the body parsed once per response.
+* `BillWindowFilter`: the records of one `updatedTime` window (see `source_bill.partitions`).
 
 The rules themselves live in `source_bill.client`; these classes only adapt them to the CDK.
 """
@@ -12,21 +14,24 @@ The rules themselves live in `source_bill.client`; these classes only adapt them
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import InitVar, dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import orjson
 import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.auth.declarative_authenticator import DeclarativeAuthenticator
+from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
+from airbyte_cdk.sources.declarative.extractors.record_filter import RecordFilter
 from airbyte_cdk.sources.declarative.interpolation.interpolated_string import InterpolatedString
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination_strategy import (
     PaginationStrategy,
 )
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, ErrorHandler
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
-from airbyte_cdk.sources.types import Config, Record
+from airbyte_cdk.sources.types import Config, Record, StreamSlice
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
@@ -34,6 +39,7 @@ from . import messages
 from .client import limits
 from .client.auth import Credentials, CredentialsError, credentials_from_config
 from .client.errors import BillApiError, ErrorKind, Failure, error_from_response, redact
+from .client.gate import Gate, gate_session, shared_gate
 from .client.pagination import RepeatedCursorError, ThreadCursorGuards, clamp_page_size, next_cursor
 from .client.sessions import (
     DEFAULT_REFRESH_AFTER,
@@ -67,6 +73,7 @@ class BillContext:
     credentials: Credentials
     api_root: str
     refresh_after: timedelta
+    max_in_flight: int = limits.MAX_CONCURRENT_REQUESTS
 
     @property
     def auth_type(self) -> str:
@@ -81,9 +88,11 @@ class BillContext:
         if not self.credentials.uses_session:
             return None
         credentials, api_root, refresh_after = self.credentials, self.api_root, self.refresh_after
+        gate = self.gate()
 
         def build() -> SessionManager:
             http = requests.Session()
+            gate_session(http, gate)  # the login takes a request slot like any other request
             return SessionManager(
                 lambda: login(http, api_root, credentials),  # type: ignore[arg-type]
                 refresh_after=refresh_after,
@@ -91,6 +100,10 @@ class BillContext:
             )
 
         return shared_session_manager(self.session_key, build)
+
+    def gate(self) -> Gate:
+        """The request slots every request of these credentials shares (BILL's 3 in flight)."""
+        return shared_gate(self.session_key, self.max_in_flight)
 
     def redact(self, text: str) -> str:
         return redact(text, self.credentials.secrets)
@@ -107,7 +120,11 @@ def bill_context(config: Mapping[str, Any]) -> BillContext:
         ) from None
     minutes = config.get("session_refresh_minutes")
     refresh_after = timedelta(minutes=int(minutes)) if minutes else DEFAULT_REFRESH_AFTER
-    return BillContext(credentials, api_root, refresh_after)
+    try:
+        max_in_flight = int(config.get("max_concurrent_requests") or limits.MAX_CONCURRENT_REQUESTS)
+    except (TypeError, ValueError):
+        max_in_flight = limits.MAX_CONCURRENT_REQUESTS
+    return BillContext(credentials, api_root, refresh_after, max(1, max_in_flight))
 
 
 def as_traced(
@@ -194,9 +211,46 @@ def _session_id_of(response: requests.Response) -> str | None:
     return str(value) if value else None
 
 
-def _looks_like_json(response: requests.Response) -> bool:
-    content = (response.content or b"").lstrip()
-    return content[:1] in (b"{", b"[")
+#: Attribute holding a response's parsed JSON body, so that it is parsed once, not once each by the
+#: error handler, the record extractor and the paginator.
+_PARSED_BODY = "_bill_parsed_body"
+
+
+def parsed_body(response: requests.Response) -> Any:
+    """The response's JSON body, parsed on first use and kept on the response.
+
+    Raises `orjson.JSONDecodeError` (a `ValueError`) when the body is not JSON.
+    """
+    try:
+        return getattr(response, _PARSED_BODY)
+    except AttributeError:
+        body = orjson.loads(response.content or b"")
+        setattr(response, _PARSED_BODY, body)
+        return body
+
+
+def forget_parsed_body(response: requests.Response) -> None:
+    """Drop the parsed body kept on `response` (it is parsed again when needed)."""
+    response.__dict__.pop(_PARSED_BODY, None)
+
+
+def _unreadable_body(response: requests.Response) -> str | None:
+    """None when the body is complete JSON; else what is wrong with it.
+
+    The CDK's JSON decoder turns an unparsable body into an empty page and the paginator then
+    stops, so a cut-off answer would silently end the stream early.
+    """
+    content = response.content or b""
+    try:
+        parsed_body(response)
+    except orjson.JSONDecodeError:
+        start = content.lstrip()[:1]
+        if not start:
+            return "empty body"
+        if start in (b"{", b"["):
+            return f"JSON cut off after {len(content)} bytes"  # no excerpt: it would be record data
+        return "not JSON: " + repr(" ".join(content[:80].decode("utf-8", errors="replace").split()))
+    return None
 
 
 @dataclass
@@ -215,7 +269,15 @@ class BillBackoffStrategy(BackoffStrategy):
         if not isinstance(response_or_exception, requests.Response):
             return limits.transient_backoff(attempt_count)
         response = response_or_exception
-        kind = error_from_response(response.status_code, response.content).kind
+        error = error_from_response(response.status_code, response.content)
+        kind = error.kind
+        if response.status_code == 429 and attempt_count == _DEFAULT_MAX_RETRIES + 1:
+            # The CDK makes no attempt after this one and would report it as a bare "API rate limit
+            # exceeded."; name the cause instead.
+            message = filter_secrets(messages.for_error(error, None))
+            raise AirbyteTracedException(
+                message=message, internal_message=message, failure_type=FailureType.transient_error
+            )
         if kind is ErrorKind.HOURLY_LIMIT:
             wait = limits.seconds_until_next_hour(datetime.now(timezone.utc))
             if wait > self._max_wait:
@@ -262,11 +324,11 @@ class BillErrorHandler(_ContextMixin, ErrorHandler):
     def interpret_response(
         self, response_or_exception: requests.Response | Exception | None = None
     ) -> ErrorResolution:
-        if isinstance(response_or_exception, (requests.ConnectionError, requests.Timeout)):
+        if isinstance(response_or_exception, requests.RequestException):
             return ErrorResolution(
                 ResponseAction.RETRY,
                 FailureType.transient_error,
-                messages.for_unreachable(self.context().api_root, type(response_or_exception).__name__),
+                messages.for_connection_problem(self.context().api_root, response_or_exception),
             )
         if isinstance(response_or_exception, Exception):
             return ErrorResolution(
@@ -285,13 +347,15 @@ class BillErrorHandler(_ContextMixin, ErrorHandler):
 
     def _on_success(self, response: requests.Response) -> ErrorResolution:
         context = self.context()
-        if not _looks_like_json(response):
-            error = BillApiError(
-                response.status_code,
-                error_from_response(response.status_code, response.content).body,
-                kind=ErrorKind.NOT_BILL,
-            )
-            return self._fail(error)
+        problem = _unreadable_body(response)
+        if problem is not None:
+            if (response.content or b"").lstrip()[:1] == b"<":
+                # An HTML page with 200 (a proxy's login page, a captive portal): not BILL at this URL.
+                body = error_from_response(response.status_code, response.content).body
+                return self._fail(BillApiError(response.status_code, body, kind=ErrorKind.NOT_BILL))
+            path = requests.utils.urlparse(response.request.url).path if response.request else None
+            message = messages.for_unreadable_answer(path, response.status_code, problem)
+            return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error, context.redact(message))
         sessions = context.sessions()
         if sessions is not None:
             sessions.confirm(_session_id_of(response))
@@ -380,9 +444,11 @@ class BillCursorPagination(PaginationStrategy):
         page_size_override: int | None = None,
     ) -> Any | None:
         try:
-            page = response.json()
+            page = parsed_body(response)
         except ValueError:
             return None
+        if _passed_window_end(page):
+            return None  # the rest of the list belongs to later windows
         cursor = next_cursor(page)
         if cursor is None:
             return None
@@ -393,3 +459,90 @@ class BillCursorPagination(PaginationStrategy):
 
     def get_page_size(self) -> int | None:
         return self._page_size
+
+
+# -- records ----------------------------------------------------------------------------------
+
+
+@dataclass
+class BillRecordExtractor(RecordExtractor):
+    """The `results` of a BILL list page.
+
+    Same output as a DpathExtractor on `[results]`, without its cost: dpath walks every field of
+    every record of the page to find one top-level key, and the decoder parses the body again.
+    """
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+    field_name: str = "results"
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        pass
+
+    def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
+        try:
+            body = parsed_body(response)
+        except ValueError:
+            return
+        if not isinstance(body, Mapping):
+            return
+        extracted = body.get(self.field_name)
+        if isinstance(extracted, list):
+            yield from extracted
+        elif extracted:
+            yield extracted
+
+
+#: Window of a list read from a point onwards (`source_bill.partitions`): the slice's `end_time`
+#: ends the window, while the request asks up to `read_to` so that the first page, read ahead to
+#: size the window, is the very same request.
+READ_TO = "read_to"
+#: Set on a record past the end of its window; the paginator stops there.
+_PAST_WINDOW_END = "__bill_past_window_end"
+
+
+def _parse_updated_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _passed_window_end(page: Any) -> bool:
+    if not isinstance(page, Mapping):
+        return False
+    results = page.get("results")
+    return bool(results) and isinstance(results[-1], dict) and results[-1].get(_PAST_WINDOW_END) is True
+
+
+@dataclass
+class BillWindowFilter(RecordFilter):
+    """Keeps the records of a window read from a point onwards (see `READ_TO`).
+
+    The list is sorted on `updatedTime`: a record after the window's end is read again as part of
+    the next window, and once one is seen the window is complete.
+    """
+
+    def filter_records(
+        self,
+        records: Iterable[Mapping[str, Any]],
+        stream_state: Any,
+        stream_slice: StreamSlice | None = None,
+        next_page_token: Mapping[str, Any] | None = None,
+    ) -> Iterable[Mapping[str, Any]]:
+        end = None
+        if stream_slice is not None and stream_slice.extra_fields.get(READ_TO):
+            end = _parse_updated_time(stream_slice.get("end_time"))
+        if end is None:
+            yield from records
+            return
+        for record in records:
+            moment = _parse_updated_time(record.get("updatedTime"))
+            if moment is not None and moment > end:
+                if isinstance(record, dict):
+                    record[_PAST_WINDOW_END] = True
+                continue
+            yield record

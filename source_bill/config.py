@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import pkgutil
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
+import jsonschema
 import yaml
+from airbyte_cdk.utils import is_cloud_environment
 
 from .client.auth import CredentialsError, auth_type_of, credentials_from_config
-from .client.urls import InvalidBaseUrlError, api_url
+from .client.urls import InvalidBaseUrlError, api_url, displayed, require_bill_gateway
 
 #: Key added to the config with the versioned API root the manifest requests go to.
 API_ROOT_KEY = "_api_root"
@@ -24,6 +26,7 @@ _INTEGER_KEYS = (
     "hourly_request_budget",
     "max_rate_limit_wait_seconds",
     "session_refresh_minutes",
+    "request_timeout_seconds",
 )
 
 
@@ -56,6 +59,17 @@ def parse_start_date(value: str) -> datetime:
     return parsed.astimezone(timezone.utc)
 
 
+def request_timeout(config: Mapping[str, Any]) -> int | None:
+    """The configured request timeout in seconds, or None to keep the manifest's own."""
+    value = config.get("request_timeout_seconds")
+    if isinstance(value, bool):
+        return None
+    with contextlib.suppress(TypeError, ValueError):
+        seconds = int(value)  # type: ignore[arg-type]
+        return seconds if seconds > 0 else None
+    return None
+
+
 def prepare_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
     """A copy of `config` with defaults filled in, `start_date` in UTC and `_api_root` set.
 
@@ -81,19 +95,111 @@ def prepare_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
     return prepared
 
 
+def _field_name(path: Iterable[Any]) -> str:
+    return ".".join(str(part) for part in path) or "the config"
+
+
+def _describe(error: jsonschema.ValidationError, prefix: tuple[Any, ...] = ()) -> str:
+    """One schema error as a sentence naming the field; a secret field's value is never shown."""
+    path = (*prefix, *error.path)
+    field = _field_name(path)
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    secret = bool(schema.get("airbyte_secret"))
+    if secret:
+        shown = "the value"
+    elif isinstance(error.instance, str) and "://" in error.instance:
+        shown = repr(displayed(error.instance))  # a URL may carry a password
+    else:
+        shown = repr(error.instance)
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return f"'{_field_name((*path, missing))}' is required."
+    if error.validator == "pattern":
+        expected = schema.get("pattern_descriptor") or f"the pattern {error.validator_value}"
+        return f"'{field}': {shown} is not valid (expected: {expected})."
+    if error.validator in ("minimum", "maximum"):
+        bound = "at least" if error.validator == "minimum" else "at most"
+        return f"'{field}' must be {bound} {error.validator_value}; {shown} is not."
+    if error.validator == "enum":
+        return f"'{field}' must be one of {', '.join(map(str, error.validator_value))}; {shown} is not."
+    if error.validator == "type":
+        return f"'{field}' must be of type {error.validator_value}; {shown} is not."
+    return f"'{field}': {'invalid value' if secret else error.message}."
+
+
+def spec_error(config: Mapping[str, Any]) -> str | None:
+    """The first way `config` breaks the spec, naming the field, or None.
+
+    Where the CDK's own check says "... is not valid under any of the given schemas" about the
+    credentials, this names the field of the chosen kind of authentication that is at fault.
+
+    In Airbyte Cloud the spec is narrower: `base_url` must be HTTPS on one of BILL's gateways, so
+    that the override cannot aim the connector at other (internal) hosts. A JSON-schema pattern
+    cannot say this, as the same spec serves self-managed Airbyte, where the emulator on loopback
+    is a valid override.
+    """
+    schema = spec()["connectionSpecification"]
+    instance = {key: value for key, value in config.items() if not str(key).startswith("_")}
+    errors = sorted(
+        jsonschema.Draft7Validator(schema).iter_errors(instance),
+        key=lambda e: (len(e.path), list(map(str, e.path))),
+    )
+    if not errors:
+        return None
+    error = errors[0]
+    if error.validator == "oneOf" and list(error.path) == ["credentials"]:
+        credentials = config.get("credentials")
+        variants = {
+            variant["properties"]["auth_type"]["const"]: variant
+            for variant in schema["properties"]["credentials"]["oneOf"]
+        }
+        auth_type = credentials.get("auth_type") if isinstance(credentials, Mapping) else None
+        if auth_type not in variants:
+            return (
+                f"Config validation error: unknown credentials.auth_type {auth_type!r}; expected one of "
+                f"{', '.join(variants)}."
+            )
+        inner = sorted(
+            jsonschema.Draft7Validator(variants[auth_type]).iter_errors(credentials),
+            key=lambda e: (len(e.path), list(map(str, e.path))),
+        )
+        if inner:
+            return f"Config validation error: {_describe(inner[0], ('credentials',))}"
+    return f"Config validation error: {_describe(error)}"
+
+
+def _cloud_base_url_error(config: Mapping[str, Any]) -> str | None:
+    """In Airbyte Cloud, why the configured gateway root is not one of BILL's gateways, or None."""
+    if not is_cloud_environment():
+        return None
+    try:
+        require_bill_gateway(
+            api_url(config.get("environment"), config.get("base_url")), config.get("base_url")
+        )
+    except InvalidBaseUrlError as error:
+        return str(error)
+    return None
+
+
 def validate_config(config: Mapping[str, Any]) -> None:
     """Raise `ConfigError` with an actionable message if the config cannot work."""
+    problem = spec_error(config)
+    if problem:
+        raise ConfigError(problem)
     try:
         credentials_from_config(config)
     except CredentialsError as error:
         raise ConfigError(str(error)) from None
     try:
-        api_url(config.get("environment"), config.get("base_url"))
+        api_url(config.get("environment"), config.get("base_url"))  # in Airbyte Cloud: see spec_error
     except InvalidBaseUrlError as error:
         raise ConfigError(str(error)) from None
     start = config.get("start_date")
-    if isinstance(start, str) and start.strip():
-        parse_start_date(start)
+    if isinstance(start, str) and start.strip() and parse_start_date(start) > datetime.now(timezone.utc):
+        raise ConfigError(
+            f"start_date '{start}' is in the future, so no record would be read. Use a past date, or leave "
+            "it empty to read all history."
+        )
     if auth_type_of(config) == "ap_ar":
         organization_id = str(config["credentials"].get("organization_id", ""))
         if not organization_id.startswith("008"):

@@ -2,15 +2,51 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
-from .client.auth import AP_AR, PARTNER, SPEND_EXPENSE
+import requests
+
+from .client.auth import AP_AR, PARTNER, SPEND_EXPENSE, ApArCredentials, PartnerCredentials
 from .client.errors import BillApiError, ErrorKind
+from .client.urls import ENVIRONMENT_ROOTS, PRODUCTION_ROOT, displayed
 
 _ENVIRONMENT_HINT = (
     "Keys are issued per environment: a sandbox key fails in production and the reverse, so also check the "
     "'Environment' setting."
 )
+#: Where the connector signs in: an answer there about the path means the base URL is wrong.
+_LOGIN_PATHS = frozenset({ApArCredentials.login_path, PartnerCredentials.login_path})
+
+
+def _host(api_root: str | None) -> str | None:
+    return urlsplit(displayed(api_root)).netloc.rpartition("@")[2] if api_root else None
+
+
+def _environment_hint(api_root: str | None) -> str:
+    """`_ENVIRONMENT_HINT`, naming the gateway the key was sent to when it is known."""
+    host = _host(api_root)
+    if not api_root or not host:
+        return _ENVIRONMENT_HINT
+    root = api_root.rstrip("/").removesuffix("/v3")
+    environment = next((name for name, known in ENVIRONMENT_ROOTS.items() if known == root), None)
+    where = f"the {environment} gateway, {host}" if environment else f"{host}, from 'Base URL override'"
+    return f"{_ENVIRONMENT_HINT} This connection signs in at {where}."
+
+
+def _answer(error: BillApiError) -> str:
+    """What came back instead of a BILL answer, in a few words."""
+    text = error.body.text.strip()
+    if text.startswith("<"):
+        return "an HTML page"
+    if error.body.envelope in ("array", "object"):
+        return "JSON that is not BILL's"
+    try:
+        json.loads(text)
+    except ValueError:
+        # The client describes some answers itself ("login answer without a sessionId").
+        return text if 0 < len(text) <= 60 and "\n" not in text else "a non-JSON answer"
+    return "JSON that is not BILL's"
 
 
 def _bill_says(error: BillApiError) -> str:
@@ -25,14 +61,14 @@ def for_error(error: BillApiError, auth_type: str | None, api_root: str | None =
     if kind is ErrorKind.BAD_CREDENTIALS:
         if auth_type == AP_AR:
             return (
-                "BILL rejected the username and password (BDC_1101). Check the username (or sync-token name) and "
-                "the password (or sync token)."
+                "BILL rejected the username and password (BDC_1101). Check the username (or sync-token name), "
+                "the password (or sync token), and that the user belongs to the organization ID."
             )
         return "BILL rejected the partner username and password (BDC_1101). Check both values."
     if kind is ErrorKind.BAD_DEV_KEY:
         if auth_type == PARTNER:
-            return f"BILL rejected the app key (BDC_1102). Check the app key. {_ENVIRONMENT_HINT}"
-        return f"BILL rejected the developer key (BDC_1102). Check the developer key. {_ENVIRONMENT_HINT}"
+            return f"BILL rejected the app key (BDC_1102). Check the app key. {_environment_hint(api_root)}"
+        return f"BILL rejected the developer key (BDC_1102). Check the developer key. {_environment_hint(api_root)}"
     if kind is ErrorKind.NO_API_ACCESS:
         return (
             "This BILL organization does not have API access (BDC_1105). Check the organization ID, and ask BILL "
@@ -44,9 +80,15 @@ def for_error(error: BillApiError, auth_type: str | None, api_root: str | None =
                 "BILL rejected the Spend & Expense API token (HTTP 401). Create a new token in Spend & Expense "
                 f"(Settings > API tokens, as an administrator) and check the environment.{_bill_says(error)}"
             )
+        hint = f"{_environment_hint(api_root)}{_bill_says(error)}"
+        at_login = error.path in _LOGIN_PATHS  # no session yet: the key is at fault
         if auth_type == PARTNER:
-            return f"BILL rejected the app key or the partner session (HTTP 401). Check the app key. {_ENVIRONMENT_HINT}"
-        return f"BILL rejected the developer key or session (HTTP 401). Check the developer key. {_ENVIRONMENT_HINT}"
+            if at_login:
+                return f"BILL rejected the app key at sign-in (HTTP 401). Check the app key. {hint}"
+            return f"BILL rejected the app key or the partner session (HTTP 401). Check the app key. {hint}"
+        if at_login:
+            return f"BILL rejected the developer key at sign-in (HTTP 401). Check the developer key. {hint}"
+        return f"BILL rejected the developer key or session (HTTP 401). Check the developer key. {hint}"
     if kind is ErrorKind.SESSION_INVALID:
         return "BILL rejected a session right after signing in (BDC_1109). Check that the credentials belong to this environment and organization."
     if kind is ErrorKind.UNTRUSTED_SESSION:
@@ -58,11 +100,19 @@ def for_error(error: BillApiError, auth_type: str | None, api_root: str | None =
             f"data (the organization stream needs the Administrator role), or deselect the stream.{_bill_says(error)}"
         )
     if kind is ErrorKind.NOT_BILL:
-        host = api_root or "the configured URL"
+        host = displayed(api_root) if api_root else "the configured URL"
+        request = f" to {error.method} {error.path}" if error.method and error.path else ""
         return (
-            f"The server at {host} did not answer like a BILL API gateway (HTTP {error.status}, "
-            f"{'non-JSON' if error.body.envelope == 'non_json' else 'unexpected'} answer). Check 'Base URL override': "
-            "leave it empty, or give a gateway root such as https://gateway.prod.bill.com/connect."
+            f"The server at {host} did not answer like a BILL API gateway (HTTP {error.status}{request}: "
+            f"{_answer(error)}). Check 'Base URL override': leave it empty, or give a gateway root such as "
+            f"{PRODUCTION_ROOT}."
+        )
+    if kind is ErrorKind.API_NOT_SUPPORTED and error.path in _LOGIN_PATHS:
+        root = displayed(api_root).removesuffix("/v3") if api_root else "the configured URL"
+        return (
+            f"{root} has no BILL sign-in at {error.path} (BDC_1121 API not supported), so the base URL is wrong. "
+            f"Check 'Base URL override': leave it empty, or give the gateway root ending in /connect, such as "
+            f"{PRODUCTION_ROOT}."
         )
     if kind is ErrorKind.API_NOT_SUPPORTED:
         return f"BILL does not support {error.path or 'this request'} for these credentials (BDC_1121). Check the base URL and the kind of authentication.{_bill_says(error)}"
@@ -78,10 +128,36 @@ def for_error(error: BillApiError, auth_type: str | None, api_root: str | None =
 
 
 def for_unreachable(api_root: str | None, reason: str) -> str:
-    host = urlsplit(api_root).netloc if api_root else "the BILL gateway"
+    host = urlsplit(displayed(api_root)).netloc.rpartition("@")[2] if api_root else "the BILL gateway"
     return (
         f"Could not reach {host}: {reason}. Check the 'Environment' and 'Base URL override' settings and that this "
         "machine can reach the host."
+    )
+
+
+def for_connection_problem(api_root: str | None, error: Exception) -> str:
+    """A request of a sync that got no complete answer (retried)."""
+    host = urlsplit(displayed(api_root)).netloc.rpartition("@")[2] if api_root else "the BILL gateway"
+    name = type(error).__name__
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        what = "the connection could not be opened in time"
+    elif isinstance(error, requests.Timeout):
+        what = "BILL did not answer within the request timeout ('Request timeout (seconds)')"
+    elif isinstance(error, requests.exceptions.ChunkedEncodingError):
+        what = "the connection dropped in the middle of an answer"
+    elif isinstance(error, requests.ConnectionError):
+        what = "the connection failed or was reset"
+    else:
+        what = "the request failed"
+    return f"Could not read from {host}: {what} ({name}). The request is retried."
+
+
+def for_unreadable_answer(path: str | None, status: int, problem: str) -> str:
+    """A 2xx answer whose body is cut off, empty or not JSON: retried, never taken as a (short) page."""
+    what = f"BILL's answer to {path}" if path else "BILL's answer"
+    return (
+        f"{what} was unreadable (HTTP {status}, {problem}). The request is retried so that no record is lost; if "
+        "this keeps happening, a proxy or gateway between the connector and BILL is damaging answers."
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, ClassVar
 
 AP_AR = "ap_ar"
@@ -17,6 +18,7 @@ class CredentialsError(ValueError):
     """The config does not hold usable credentials."""
 
 
+@lru_cache(maxsize=64)  # asked for on every request
 def _fingerprint(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 

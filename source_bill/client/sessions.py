@@ -17,6 +17,7 @@ import requests
 
 from .auth import ApArCredentials, PartnerCredentials
 from .errors import BillApiError, ErrorBody, ErrorKind, error_from_response
+from .gate import reset_gates
 from .limits import LOGINS_PER_HOUR, SESSION_IDLE_TIMEOUT, concurrency_backoff, transient_backoff
 from .urls import endpoint_url
 
@@ -237,8 +238,10 @@ def shared_session_manager(key: str, factory: Callable[[], SessionManager]) -> S
 
 
 def reset_shared_sessions(*, include_login_budgets: bool = False) -> None:
-    """Forget every shared session (start of a sync); tests also forget the login budgets."""
+    """Forget every shared session and request gate (start of a sync); tests also forget the login
+    budgets."""
     with _registry_lock:
         _registry.clear()
         if include_login_budgets:
             _budgets.clear()
+    reset_gates()

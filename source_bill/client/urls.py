@@ -8,10 +8,23 @@ PRODUCTION_ROOT = "https://gateway.prod.bill.com/connect"
 SANDBOX_ROOT = "https://gateway.stage.bill.com/connect"
 ENVIRONMENT_ROOTS = {"production": PRODUCTION_ROOT, "sandbox": SANDBOX_ROOT}
 API_VERSION = "v3"
+#: BILL's API gateways: the only hosts a base URL may name where internal hosts must stay unreachable.
+GATEWAY_HOSTS = frozenset(str(urlsplit(root).hostname) for root in ENVIRONMENT_ROOTS.values())
+#: The path under which BILL's gateways serve this API.
+GATEWAY_PATH = urlsplit(PRODUCTION_ROOT).path
 
 
 class InvalidBaseUrlError(ValueError):
     """The configured base URL cannot be used to reach BILL."""
+
+
+def displayed(url: str) -> str:
+    """`url` for messages: stripped, and without any user info (which may hold a password)."""
+    text = url.strip()
+    parts = urlsplit(text)
+    if "@" not in parts.netloc:
+        return text
+    return parts._replace(netloc="****@" + parts.netloc.rsplit("@", 1)[1]).geturl()
 
 
 def normalize_root(base_url: str) -> str:
@@ -31,11 +44,50 @@ def normalize_root(base_url: str) -> str:
     parts = urlsplit(root)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InvalidBaseUrlError(
-            f"The base URL '{base_url}' is not an http(s) URL. Use a BILL gateway root such as '{PRODUCTION_ROOT}'."
+            f"The base URL '{displayed(base_url)}' is not an http(s) URL. Use a BILL gateway root such as '{PRODUCTION_ROOT}'."
         )
     if parts.query or parts.fragment:
-        raise InvalidBaseUrlError(f"The base URL '{base_url}' must not contain a query string or fragment.")
+        raise InvalidBaseUrlError(
+            f"The base URL '{displayed(base_url)}' must not contain a query string or fragment."
+        )
+    if any(segment.lower() == API_VERSION for segment in parts.path.split("/")):
+        raise InvalidBaseUrlError(
+            f"The base URL '{displayed(base_url)}' points inside the API (it has /{API_VERSION}/ followed by more path). Give "
+            f"the gateway root only, such as '{PRODUCTION_ROOT}'."
+        )
+    host = (parts.hostname or "").lower()
+    if host in GATEWAY_HOSTS and parts.path != GATEWAY_PATH:
+        raise InvalidBaseUrlError(
+            f"The base URL '{displayed(base_url)}' names BILL's gateway with the path '{parts.path or '/'}', but BILL "
+            f"serves the API under {GATEWAY_PATH}. Use 'https://{host}{GATEWAY_PATH}', or leave the base URL empty."
+        )
     return root
+
+
+def require_bill_gateway(root: str, base_url: str | None = None) -> None:
+    """Refuse a root that is not HTTPS on one of BILL's gateway hosts (default port, no user info).
+
+    Used where the connector must not be aimable at other hosts (Airbyte Cloud).
+    """
+    parts = urlsplit(root)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if (
+        parts.scheme == "https"
+        and (parts.hostname or "").lower() in GATEWAY_HOSTS
+        and port in (None, 443)
+        and not parts.username
+        and not parts.password
+    ):
+        return
+    shown = displayed(base_url or root)
+    raise InvalidBaseUrlError(
+        f"In Airbyte Cloud the base URL must be https:// on one of BILL's gateways "
+        f"({', '.join(sorted(GATEWAY_HOSTS))}); '{shown}' is not. Leave 'Base URL override' empty and choose the "
+        "Environment instead."
+    )
 
 
 def root_url(environment: str | None = "production", base_url: str | None = None) -> str:

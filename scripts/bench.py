@@ -1,0 +1,327 @@
+"""`make bench`: the connector against the BILL emulator with BILL's limits on; prints the figures.
+
+Scenarios (see docs/performance.md):
+
+1. every AP/AR stream, 15,000 invoices (about 52,000 records), latency 150 ms +/- 50 ms:
+   wall time against the bound P x L / 3 (P = the pages a plain reader needs);
+2. the same at latency 0, against a plain reader (requests + json) over the same pages;
+3. 500,000 invoices at latency 0, peak RSS against a 50,000-invoice run (seeded once into
+   `.emulator/bench/`; the first run seeds them, which takes minutes);
+4. an incremental sync right after the full sync of scenario 2, nothing changed;
+5. a Spend & Expense sync that needs more than 60 calls, against the 60-a-minute limit.
+
+The connector runs as a subprocess (`source-bill read`), as Airbyte runs it; its peak RSS is its
+`VmHWM`. The emulator runs in this process, behind a recorder that times every request (logins
+included). Figures go to stdout and to `bench-results/last.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import datasets
+from bench.harness import (
+    Bench,
+    Run,
+    busy_profile,
+    configured_catalog,
+    emulator,
+    max_in_window,
+    read_connector,
+    read_plain,
+)
+from bill_emulator import EmulatorSettings
+
+RESULTS = Path(__file__).resolve().parents[1] / "bench-results" / "last.json"
+LATENCY_MS, JITTER_MS = 150.0, 50.0
+SYNC_INVOICES = 15_000
+MEMORY_INVOICES = (50_000, 500_000)
+SPEND_INVOICES = 2_000  # its Spend & Expense sync needs about 90 calls
+SPEND_LIMIT = 60
+
+
+def log(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _mb(kb: int) -> str:
+    return f"{kb / 1024:,.0f} MB"
+
+
+def _run_figures(bench: Bench, run: Run) -> dict[str, Any]:
+    """What every connector run reports."""
+    counters = bench.counters()
+    calls = bench.recorder.snapshot()
+    first = calls[0].start if calls else run.started
+    last = calls[-1].end if calls else run.started
+    return {
+        "records": run.total_records,
+        "records_by_stream": dict(run.records),
+        "requests": counters["requests"],
+        "logins": counters["logins"],
+        "requests_by_route": counters["per_route"],
+        "wall_seconds": round(run.seconds, 2),
+        "startup_seconds": round(first - run.started, 2),
+        "requests_seconds": round(last - first, 2),
+        "records_per_second": round(run.total_records / run.seconds, 1) if run.seconds else 0.0,
+        "peak_in_flight": counters["peak_in_flight"],
+        "peak_in_flight_with_logins": bench.recorder.peak_in_flight,
+        "seconds_by_in_flight": {str(k): round(v, 2) for k, v in busy_profile(calls).items()},
+        "bdc_1322": counters["error_codes"].get("BDC_1322", 0),
+        "error_codes": counters["error_codes"],
+        "peak_rss_mb": round(run.max_rss_kb / 1024, 1),
+        "exit_code": run.exit_code,
+        "errors": run.errors[:5],
+    }
+
+
+def _print_run(name: str, figures: dict[str, Any]) -> None:
+    log(
+        f"  {name}: {figures['records']:,} records, {figures['requests']:,} requests ({figures['logins']} login), "
+        f"wall {figures['wall_seconds']:.1f} s (start-up {figures['startup_seconds']:.1f} s, requests "
+        f"{figures['requests_seconds']:.1f} s), {figures['records_per_second']:,.0f} records/s"
+    )
+    log(
+        f"  {' ' * len(name)}  peak in flight {figures['peak_in_flight']} (emulator) / "
+        f"{figures['peak_in_flight_with_logins']} (with logins), BDC_1322 {figures['bdc_1322']}, "
+        f"peak RSS {figures['peak_rss_mb']:,.0f} MB"
+    )
+    if figures["exit_code"] or figures["errors"]:
+        log(f"  !! exit code {figures['exit_code']}, errors: {figures['errors']}")
+
+
+def _check(met: bool, text: str) -> str:
+    return f"{text}: {'met' if met else 'NOT met'}"
+
+
+def _state_messages(run: Run) -> list[dict[str, Any]]:
+    return list(run.state.values())
+
+
+def sync_scenarios(results: dict[str, Any]) -> None:
+    """Scenarios 1, 2 and 4 on one emulator (15,000 invoices, in memory)."""
+    started = time.monotonic()
+    with emulator(EmulatorSettings(scale=SYNC_INVOICES)) as bench:
+        log(f"Emulator with {SYNC_INVOICES:,} invoices seeded in {time.monotonic() - started:.1f} s")
+        config = bench.config("ap_ar")
+        catalog = configured_catalog(config)
+        streams = [entry["stream"]["name"] for entry in catalog["streams"]]
+
+        # The plain reader, at latency 0: the pages any client needs, and the time to beat.
+        bench.set_latency(0)
+        bench.reset()
+        plain = read_plain(config, catalog)
+        plain_counters = bench.counters()
+        pages = plain_counters["requests"]
+        results["plain_reader"] = {
+            "records": plain.total_records,
+            "records_by_stream": dict(plain.records),
+            "requests": pages,
+            "wall_seconds": round(plain.seconds, 2),
+            "peak_rss_mb": round(plain.max_rss_kb / 1024, 1),
+            "errors": plain.errors[:5] + ([plain.stderr[-500:]] if plain.exit_code else []),
+        }
+
+        # 2. The connector at latency 0.
+        bench.reset()
+        full = read_connector(config, catalog)
+        s2 = _run_figures(bench, full)
+        s2["plain_reader_seconds"] = round(plain.seconds, 2)
+        s2["ratio_to_plain_reader"] = round(full.seconds / plain.seconds, 2)
+        s2["same_records_as_plain_reader"] = dict(full.records) == dict(plain.records)
+        results["scenario_2"] = s2
+
+        # 4. Incremental sync right after that full sync, nothing changed.
+        bench.reset()
+        incremental = read_connector(config, catalog, _state_messages(full))
+        s4 = _run_figures(bench, incremental)
+        s4["list_requests_by_stream"] = _requests_by_stream(catalog, s4["requests_by_route"])
+        results["scenario_4"] = s4
+
+        # 1. Every stream at latency 150 ms +/- 50 ms.
+        bench.set_latency(LATENCY_MS, JITTER_MS)
+        bench.reset()
+        slow = read_connector(config, catalog)
+        s1 = _run_figures(bench, slow)
+        bound = pages * LATENCY_MS / 1000 / 3
+        s1["bound_pages"] = pages
+        s1["bound_seconds"] = round(bound, 2)
+        s1["ratio_to_bound"] = round(slow.seconds / bound, 3)
+        s1["requests_ratio_to_bound"] = round(s1["requests_seconds"] / bound, 3)
+        s1["same_records_as_plain_reader"] = dict(slow.records) == dict(plain.records)
+        results["scenario_1"] = s1
+
+    log()
+    log(
+        f"Scenario 1: every AP/AR stream ({len(streams)}), {SYNC_INVOICES:,} invoices, latency "
+        f"{LATENCY_MS:.0f} ms +/- {JITTER_MS:.0f} ms"
+    )
+    _print_run("connector", s1)
+    log(
+        f"  bound P x L / 3 = {pages:,} pages x {LATENCY_MS / 1000:.3f} s / 3 = {s1['bound_seconds']:.1f} s; "
+        f"wall / bound = {s1['ratio_to_bound']:.2f} (requests only: {s1['requests_ratio_to_bound']:.2f})"
+    )
+    log(f"  seconds with 0/1/2/3 requests in flight: {s1['seconds_by_in_flight']}")
+    log(
+        "  "
+        + _check(
+            s1["ratio_to_bound"] <= 1.2 and s1["bdc_1322"] == 0 and s1["peak_in_flight_with_logins"] == 3,
+            "target <= 1.2 x bound, 0 BDC_1322, peak in flight exactly 3",
+        )
+        + f"; records match the plain reader: {s1['same_records_as_plain_reader']}"
+    )
+    log()
+    log("Scenario 2: the same at latency 0")
+    _print_run("connector", s2)
+    p = results["plain_reader"]
+    log(
+        f"  plain reader: {p['records']:,} records, {p['requests']:,} requests, wall {p['wall_seconds']:.1f} s, "
+        f"peak RSS {p['peak_rss_mb']:,.0f} MB"
+    )
+    log(
+        "  "
+        + _check(
+            s2["ratio_to_plain_reader"] <= 3.0,
+            f"connector / plain reader = {s2['ratio_to_plain_reader']:.2f}, target <= 3.0",
+        )
+        + f"; records match: {s2['same_records_as_plain_reader']}"
+    )
+    log()
+    log("Scenario 4: incremental sync right after the full sync of scenario 2, nothing changed")
+    _print_run("connector", s4)
+    by_stream = s4["list_requests_by_stream"]
+    over = {name: count for name, count in by_stream.items() if count > 1}
+    log(f"  list requests per stream: {by_stream}")
+    incremental_over = {name: n for name, n in over.items() if name not in _NOT_INCREMENTAL}
+    log(
+        "  "
+        + _check(
+            not incremental_over and s4["logins"] == 1,
+            "target: at most one list request per incremental stream, one login",
+        )
+    )
+    if over:
+        log(f"  more than one request: {over} ({_NOT_INCREMENTAL_WHY})")
+
+
+# Streams that cannot be read incrementally from BILL: the reason, for the report.
+_NOT_INCREMENTAL = {
+    "customer_bank_accounts": "one request per customer (full refresh; BILL lists them per customer)",
+    "recurring_invoices": "BILL documents no updatedTime filter for recurring templates (client-side)",
+    "recurring_bills": "BILL documents no updatedTime filter for recurring templates (client-side)",
+}
+_NOT_INCREMENTAL_WHY = "; ".join(f"{k}: {v}" for k, v in _NOT_INCREMENTAL.items())
+
+# Emulator route name -> stream, for the list requests of scenario 4.
+_ROUTE_STREAMS = {"organizations.get": "organization"}
+
+
+def _requests_by_stream(catalog: dict[str, Any], per_route: dict[str, int]) -> dict[str, int]:
+    names = {entry["stream"]["name"] for entry in catalog["streams"]}
+    counts: Counter[str] = Counter()
+    for route, count in per_route.items():
+        if route in ("login", "partner.login"):
+            continue
+        stream = _ROUTE_STREAMS.get(route) or route.split(".")[0]
+        if stream not in names:
+            stream = route
+        counts[stream] += count
+    # The customers walk of the bank accounts counts under customers.
+    return dict(sorted(counts.items(), key=lambda item: -item[1]))
+
+
+def memory_scenario(results: dict[str, Any]) -> None:
+    """Scenario 3: peak RSS for the invoices stream at two sizes, latency 0."""
+    figures = {}
+    for invoices in MEMORY_INVOICES:
+        started = time.monotonic()
+        path = datasets.seed(invoices)
+        seeded = time.monotonic() - started
+        with emulator(EmulatorSettings(scale=invoices, db_path=str(path))) as bench:
+            config = bench.config("ap_ar")
+            catalog = configured_catalog(config, ["invoices"])
+            bench.reset()
+            run = read_connector(config, catalog)
+            figures[invoices] = _run_figures(bench, run)
+            figures[invoices]["seed_seconds"] = round(seeded, 1)
+    small, large = (figures[n] for n in MEMORY_INVOICES)
+    growth = large["peak_rss_mb"] / small["peak_rss_mb"] - 1
+    results["scenario_3"] = {str(n): f for n, f in figures.items()} | {"rss_growth": round(growth, 3)}
+    log()
+    log("Scenario 3: invoices only, latency 0, peak RSS by size")
+    for invoices in MEMORY_INVOICES:
+        _print_run(f"{invoices:>7,} invoices", figures[invoices])
+    log(
+        "  "
+        + _check(
+            growth <= 0.15,
+            f"peak RSS {large['peak_rss_mb']:,.0f} MB vs {small['peak_rss_mb']:,.0f} MB: {growth:+.1%}, target within 15%",
+        )
+    )
+
+
+def spend_scenario(results: dict[str, Any]) -> None:
+    """Scenario 5: a Spend & Expense sync that needs more calls than BILL allows in a minute."""
+    with emulator(EmulatorSettings(scale=SPEND_INVOICES)) as bench:
+        config = bench.config("spend_expense")
+        catalog = configured_catalog(config)
+        bench.reset()
+        run = read_connector(config, catalog)
+        figures = _run_figures(bench, run)
+        spend_calls = [call.start for call in bench.recorder.snapshot() if "/v3/spend/" in call.path]
+    figures["spend_calls"] = len(spend_calls)
+    figures["max_calls_in_any_60_s"] = max_in_window(spend_calls, 60.0)
+    figures["bdc_1149"] = figures["error_codes"].get("BDC_1149", 0)
+    results["scenario_5"] = figures
+    log()
+    log(f"Scenario 5: Spend & Expense, every stream, {SPEND_LIMIT} calls a minute per token")
+    _print_run("connector", figures)
+    log(
+        "  "
+        + _check(
+            figures["max_calls_in_any_60_s"] <= SPEND_LIMIT and figures["bdc_1149"] == 0,
+            f"{figures['spend_calls']} calls, at most {figures['max_calls_in_any_60_s']} in any 60 s "
+            f"(sliding), BDC_1149 {figures['bdc_1149']}; target never over {SPEND_LIMIT}",
+        )
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--scenarios", default="1,2,3,4,5", help="comma-separated scenarios to run (1, 2 and 4 run together)"
+    )
+    args = parser.parse_args(argv)
+    chosen = set(args.scenarios.split(","))
+    started = time.monotonic()
+    results: dict[str, Any] = {"started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    # The large databases seed in another process while the Spend & Expense scenario waits on its
+    # per-minute budget (it needs almost no CPU).
+    seeding = datasets.seed_in_background(*MEMORY_INVOICES) if "3" in chosen else None
+    if "5" in chosen:
+        spend_scenario(results)
+    if seeding is not None:
+        log("\nWaiting for the emulator databases of scenario 3 to be seeded (once per checkout) ...")
+        seeding.wait()
+    if "3" in chosen:
+        memory_scenario(results)
+    if chosen & {"1", "2", "4"}:
+        log()
+        sync_scenarios(results)
+    results["bench_seconds"] = round(time.monotonic() - started, 1)
+    log(f"\nBenchmark finished in {results['bench_seconds']:.0f} s; figures in {RESULTS}")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""BILL's limit of requests in flight, for every request of a sync, the login included.
+
+BILL refuses a fourth concurrent request per developer key and organization (BDC_1322). The
+connector runs more worker threads than that, so that a thread busy with a page it just received
+never leaves a request slot idle; `GatedAdapter` makes a thread hold one of the shared slots only
+while its request is on the wire (sent, answered and the body read).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+from requests.adapters import BaseAdapter
+
+from .limits import MAX_CONCURRENT_REQUESTS
+
+
+class Gate:
+    """`permits` request slots, served first come, first served.
+
+    `threading.Semaphore` is not fair: a thread woken for a freed slot can lose it to a thread
+    that just arrived and go back to the end of the queue. Threads that send one short request
+    after another (one per customer, say) then starve a thread walking a long list. Here a freed
+    slot is handed to the longest-waiting thread.
+    """
+
+    def __init__(self, permits: int = MAX_CONCURRENT_REQUESTS) -> None:
+        self.permits = max(1, int(permits))
+        self._free = self.permits
+        self._waiters: deque[threading.Lock] = deque()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        with self._lock:
+            if self._free and not self._waiters:
+                self._free -= 1
+                return
+            waiter = threading.Lock()
+            waiter.acquire()
+            self._waiters.append(waiter)
+        waiter.acquire()  # released by `release`, which hands its slot over
+
+    def release(self) -> None:
+        with self._lock:
+            if self._waiters:
+                self._waiters.popleft().release()
+            elif self._free < self.permits:
+                self._free += 1
+            else:
+                raise ValueError("Gate released more times than acquired")
+
+    def __enter__(self) -> Gate:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+_gates: dict[tuple[str, int], Gate] = {}
+_gates_lock = threading.Lock()
+
+
+def shared_gate(key: str, permits: int = MAX_CONCURRENT_REQUESTS) -> Gate:
+    """The process-wide slots for `key` (one per API root and credentials)."""
+    permits = max(1, int(permits))
+    with _gates_lock:
+        gate = _gates.get((key, permits))
+        if gate is None:
+            gate = _gates[(key, permits)] = Gate(permits)
+        return gate
+
+
+def reset_gates() -> None:
+    """Forget every gate (start of a sync; a sync never starts while another one has requests out)."""
+    with _gates_lock:
+        _gates.clear()
+
+
+class GatedAdapter(BaseAdapter):
+    """Wraps a session's adapter: holds a slot of `gate` while a request is in flight."""
+
+    def __init__(self, inner: BaseAdapter, gate: Gate) -> None:
+        super().__init__()
+        self.inner = inner
+        self.gate = gate
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        with self.gate:
+            response = self.inner.send(request, **kwargs)
+            if not kwargs.get("stream"):
+                response.content  # noqa: B018 - read the body while the slot is held
+            return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def gate_session(session: requests.Session, gate: Gate) -> None:
+    """Route every request of `session` through `gate` (idempotent)."""
+    adapters: Mapping[str, BaseAdapter] = dict(session.adapters)
+    for prefix, adapter in adapters.items():
+        if isinstance(adapter, GatedAdapter):
+            if adapter.gate is gate:
+                continue
+            adapter = adapter.inner
+        session.mount(prefix, GatedAdapter(adapter, gate))

@@ -1,0 +1,370 @@
+"""How a sync spreads its requests over BILL's three request slots.
+
+BILL answers at most 3 requests at once per developer key and organization, and 100 records a
+page; no client reads P pages at latency L faster than P x L / 3. To stay close to that:
+
+* Every request of the sync, the login included, holds one of 3 shared slots (`client.gate`)
+  exactly while it is on the wire, and slots are served first come, first served. The CDK runs
+  more worker threads than slots, so a thread busy with the page it just received never leaves a
+  slot idle.
+* A list BILL filters and sorts on `updatedTime` is read from the state (or the start date) to
+  now, in windows cut as it goes. The first page from a point onwards is fetched ahead:
+  - empty: nothing is left to read (one request in all for an empty list);
+  - the last page: the window runs to the end, and its reader gets that answer as its first
+    page instead of asking again (one request in all for a list of one page, e.g. the
+    incremental sync of a list where nothing changed);
+  - otherwise the page's time span gives the density of records there, the window ends after
+    about `PAGES_PER_WINDOW` pages at that density, and the next first page is fetched from
+    that point. Each window asks for records up to now (so that its first request is the one
+    made ahead) and stops at its end (`components.BillWindowFilter`); the CDK reads the windows
+    in parallel while the next ones are being cut, and no page is fetched only to size them.
+* Streams read one request per parent record (customer bank accounts, partner users and roles)
+  are started last: their many one-page partitions fill the slots while the last windows of the
+  large lists finish, instead of queueing ahead of them.
+
+Windows are contiguous and inclusive on both ends (`gte`/`lte`, one millisecond apart), so the
+CDK's cursor merges them back into one interval: the state stays a single timestamp, and only
+advances over windows read completely.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import requests
+from airbyte_cdk.sources.declarative.partition_routers.substream_partition_router import (
+    SubstreamPartitionRouter,
+)
+from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
+from airbyte_cdk.sources.declarative.stream_slicers.declarative_partition_generator import (
+    StreamSlicerPartitionGenerator,
+)
+from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
+from airbyte_cdk.sources.streams.concurrent.default_stream import DefaultStream
+from airbyte_cdk.sources.types import StreamSlice
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from .client.gate import gate_session
+from .components import READ_TO, bill_context, forget_parsed_body, parsed_body
+
+logger = logging.getLogger("airbyte")
+
+CURSOR_FIELD = "updatedTime"
+START, END = "start_time", "end_time"
+#: Pages a window holds at least, and the share of what is left that it holds (see `window_cut`).
+PAGES_PER_WINDOW = 12
+WINDOWS_AHEAD = 16
+#: The first window of a list spans at most this share of the time left (see `window_cut`).
+FIRST_WINDOW_SHARE = 0.5
+#: Windows cut but not started yet, per stream (each keeps its first page in memory).
+WINDOWS_WAITING = 2
+_WAIT_FOR_READERS_SECONDS = 120.0
+#: After this many windows, the last one runs to the end.
+MAX_WINDOWS = 256
+_MILLISECOND = timedelta(milliseconds=1)
+_MIN_SPAN_SECONDS = 1.0
+
+
+# -- wiring ----------------------------------------------------------------------------------
+
+
+def tune_streams(streams: Iterable[Any], config: Mapping[str, Any]) -> None:
+    """Gate every request of `streams` and split their `updatedTime` windows (in place)."""
+    try:
+        context = bill_context(config)
+    except AirbyteTracedException:
+        return  # no usable credentials: nothing will be read (discover and spec need no tuning)
+    gate = context.gate()
+    for stream in streams:
+        if not isinstance(stream, DefaultStream):
+            continue
+        for requester in _requesters(stream):
+            session = getattr(getattr(requester, "_http_client", None), "_session", None)
+            if isinstance(session, requests.Session):
+                gate_session(session, gate)
+        if isinstance(stream.cursor, ConcurrentCursor):
+            fast_timestamps(stream.cursor)
+        generator = stream._stream_partition_generator
+        if isinstance(generator, StreamSlicerPartitionGenerator):
+            windows = UpdatedTimeWindows.for_stream(stream.name, generator)
+            if windows is not None:
+                generator._stream_slicer = windows
+
+
+def fast_timestamps(cursor: ConcurrentCursor) -> None:
+    """Let the cursor read BILL's `yyyy-MM-ddTHH:mm:ss.SSS+HH:MM` with `datetime.fromisoformat`.
+
+    The cursor parses the `updatedTime` of every record with `strptime`, trying each of the
+    manifest's `cursor_datetime_formats`; that was a tenth of the connector's CPU time. For a
+    string of exactly BILL's shape, `fromisoformat` gives the same aware datetime as the first of
+    those formats (`%Y-%m-%dT%H:%M:%S.%f%z`); anything else still goes through the formats.
+    """
+    converter = getattr(cursor, "_connector_state_converter", None)
+    parse = getattr(converter, "parse_timestamp", None)
+    if parse is None or getattr(parse, "bill_fast", False):
+        return
+
+    def parse_timestamp(value: Any) -> Any:
+        if (
+            type(value) is str
+            and len(value) == 29
+            and value[19] == "."
+            and value[23] in "+-"
+            and value[26] == ":"
+        ):
+            try:
+                return datetime.fromisoformat(value)
+            except ValueError:
+                pass
+        return parse(value)
+
+    parse_timestamp.bill_fast = True  # type: ignore[attr-defined]
+    converter.parse_timestamp = parse_timestamp  # type: ignore[union-attr]
+
+
+def schedule(streams: Sequence[Any]) -> list[Any]:
+    """`streams` in the order to start them: streams with a parent stream last (stable)."""
+    return sorted(streams, key=_has_parent)
+
+
+def _has_parent(stream: Any) -> bool:
+    generator = getattr(stream, "_stream_partition_generator", None)
+    return isinstance(getattr(generator, "_stream_slicer", None), SubstreamPartitionRouter)
+
+
+def _retriever(generator: Any) -> Any:
+    return getattr(getattr(generator, "_partition_factory", None), "_retriever", None)
+
+
+def _requesters(stream: DefaultStream) -> Iterator[HttpRequester]:
+    """The requesters a stream reads through, its parent streams' included."""
+    generator = stream._stream_partition_generator
+    requester = getattr(_retriever(generator), "requester", None)
+    if isinstance(requester, HttpRequester):
+        yield requester
+    slicer = getattr(generator, "_stream_slicer", None)
+    if isinstance(slicer, SubstreamPartitionRouter):
+        for parent in slicer.parent_stream_configs:
+            if isinstance(parent.stream, DefaultStream):
+                yield from _requesters(parent.stream)
+
+
+# -- answers read ahead ----------------------------------------------------------------------
+
+
+class Replays:
+    """Answers fetched ahead, each handed back once for the same request (method, URL, query).
+
+    Installed on a session's `send`, above the HTTP adapters (and the CDK's call budget: a
+    replayed answer costs no call).
+    """
+
+    def __init__(self, session: requests.Session) -> None:
+        self._send = session.send
+        self._kept: dict[tuple[str, str, str], requests.Response] = {}
+        self._changed = threading.Condition()
+        session.send = self.send  # type: ignore[method-assign]
+        session.bill_replays = self  # type: ignore[attr-defined]
+
+    @classmethod
+    def of(cls, session: requests.Session) -> Replays:
+        existing = getattr(session, "bill_replays", None)
+        return existing if isinstance(existing, Replays) else cls(session)
+
+    def keep(self, response: requests.Response) -> None:
+        key = _request_key(response.request)
+        if key is not None:
+            forget_parsed_body(response)  # parsed again when handed back; keeps the bytes only
+            with self._changed:
+                self._kept[key] = response
+
+    def wait_for_fewer_than(self, count: int, timeout: float) -> bool:
+        """Wait until fewer than `count` answers are kept (False if `timeout` passed first)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: len(self._kept) < count, timeout)
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        if self._kept:
+            key = _request_key(request)
+            with self._changed:
+                kept = self._kept.pop(key, None) if key else None
+                if kept is not None:
+                    self._changed.notify_all()
+            if kept is not None:
+                kept.request = request
+                return kept
+        return self._send(request, **kwargs)
+
+
+def _request_key(request: requests.PreparedRequest | None) -> tuple[str, str, str] | None:
+    if request is None or not request.method or not request.url:
+        return None
+    parts = urlsplit(request.url)
+    query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+    return request.method, f"{parts.scheme}://{parts.netloc}{parts.path}", query
+
+
+# -- windows -----------------------------------------------------------------------------------
+
+
+def parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+def format_time(value: datetime) -> str:
+    """The cursor's `datetime_format`, `%Y-%m-%dT%H:%M:%S.%_msZ`."""
+    value = value.astimezone(timezone.utc)
+    return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
+
+
+@dataclass(frozen=True)
+class PageSpan:
+    """A full page of a list sorted on updatedTime: its record count and time span."""
+
+    records: int
+    oldest: datetime
+    newest: datetime
+
+    @classmethod
+    def of(cls, records: list[Any]) -> PageSpan | None:
+        if len(records) < 2 or not isinstance(records[0], Mapping) or not isinstance(records[-1], Mapping):
+            return None
+        oldest = parse_time(records[0].get(CURSOR_FIELD))
+        newest = parse_time(records[-1].get(CURSOR_FIELD))
+        if oldest is None or newest is None or newest < oldest:
+            return None
+        return cls(len(records), oldest, newest)
+
+    @property
+    def density(self) -> float:
+        """Records per second."""
+        return (self.records - 1) / max((self.newest - self.oldest).total_seconds(), _MIN_SPAN_SECONDS)
+
+
+def window_cut(page: PageSpan, previous: PageSpan | None, end: datetime, page_size: int) -> datetime:
+    """Where the window that starts with `page` should end.
+
+    A window holds `1 / WINDOWS_AHEAD` of the records left up to `end` at the page's density,
+    and at least `PAGES_PER_WINDOW` pages: large windows while much is left, small ones at the
+    end, so that the last windows read in parallel finish together. Where the density grew since
+    the first page of the previous window, the window is shortened to what that growth puts in
+    it (never lengthened: a density measured on one page is noisy). The first window gets at most
+    `FIRST_WINDOW_SHARE` of the time left: a list of a growing business is sparse at its start,
+    and its first page alone would make the first window run to the end. The cut is a whole
+    millisecond after the page's last record (a window holds at least its first page); `end`
+    means one window to the end.
+    """
+    density = page.density
+    left = (end - page.oldest).total_seconds()
+    target = max(PAGES_PER_WINDOW * page_size, density * left / WINDOWS_AHEAD)
+    seconds = target / density
+    if previous is None:
+        seconds = min(seconds, left * FIRST_WINDOW_SHARE)
+    else:
+        elapsed = (page.oldest - previous.oldest).total_seconds()
+        if elapsed > 0 and density > previous.density:
+            growth = math.log(density / previous.density) / elapsed
+            seconds = min(seconds, math.log1p(growth * target / density) / growth)
+    if seconds >= left:
+        return end
+    cut = _whole_ms(page.oldest + timedelta(seconds=seconds))
+    return max(cut, _whole_ms(page.newest) + _MILLISECOND)
+
+
+def _whole_ms(moment: datetime) -> datetime:
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+class UpdatedTimeWindows:
+    """Stream slicer for a list BILL filters and sorts on `updatedTime` (see the module doc)."""
+
+    def __init__(self, stream_name: str, cursor: ConcurrentCursor, retriever: Any) -> None:
+        self._stream_name = stream_name
+        self._cursor = cursor
+        self._requester: HttpRequester = retriever.requester
+        self._paginator = getattr(retriever, "_paginator", None) or getattr(retriever, "paginator", None)
+
+    @classmethod
+    def for_stream(cls, name: str, generator: StreamSlicerPartitionGenerator) -> UpdatedTimeWindows | None:
+        """The slicer for a stream, or None when its list is not filtered and sorted on updatedTime
+        up to a window's `read_to`."""
+        cursor = generator._stream_slicer
+        retriever = _retriever(generator)
+        requester = getattr(retriever, "requester", None)
+        if not isinstance(cursor, ConcurrentCursor) or not isinstance(requester, HttpRequester):
+            return None
+        if cursor.cursor_field.cursor_field_key != CURSOR_FIELD:
+            return None
+        moment, later = "2000-01-01T00:00:00.000Z", "2000-01-02T00:00:00.000Z"
+        probe = StreamSlice(
+            partition={}, cursor_slice={START: moment, END: moment}, extra_fields={READ_TO: later}
+        )
+        params = requester.get_request_params(stream_slice=probe)
+        filters = str(params.get("filters"))
+        if params.get("sort") != f"{CURSOR_FIELD}:asc" or f'{CURSOR_FIELD}:lte:"{later}"' not in filters:
+            return None
+        return cls(name, cursor, retriever)
+
+    def stream_slices(self) -> Iterable[StreamSlice]:
+        for window in self._cursor.stream_slices():
+            yield from self._windows(window)
+
+    def _windows(self, window: StreamSlice) -> Iterator[StreamSlice]:
+        lower, upper = window.cursor_slice.get(START), window.cursor_slice.get(END)
+        end = parse_time(upper)
+        if parse_time(lower) is None or end is None:
+            yield window
+            return
+        previous: PageSpan | None = None
+        for count in range(1, MAX_WINDOWS + 1):
+            piece = self._slice(window, lower, upper)
+            params = dict(self._paginator.get_request_params(stream_slice=piece)) if self._paginator else {}
+            response = self._requester.send_request(stream_slice=piece, request_params=params)
+            body = parsed_body(response) if response is not None else None
+            records = body.get("results") if isinstance(body, Mapping) else None
+            if response is None or not isinstance(records, list):
+                yield piece
+                return
+            more = bool(body.get("nextPage"))
+            if not records and not more:
+                return  # nothing from here to the end
+            # The window's reader gets this answer as its first page instead of asking again.
+            replays = Replays.of(self._requester._http_client._session)
+            replays.keep(response)
+            page = PageSpan.of(records) if more and count < MAX_WINDOWS else None
+            cut = window_cut(page, previous, end, int(params.get("max") or len(records))) if page else end
+            if cut >= end:
+                yield piece
+                return
+            yield self._slice(window, lower, format_time(cut - _MILLISECOND))
+            if count == 1:
+                logger.info(
+                    f"Stream {self._stream_name}: reading {lower} to {upper} in windows, in parallel."
+                )
+            lower, previous = format_time(cut), page
+            # Cut ahead of the readers by a few windows only: each keeps its first page meanwhile.
+            if not replays.wait_for_fewer_than(WINDOWS_WAITING, timeout=_WAIT_FOR_READERS_SECONDS):
+                logger.info(f"Stream {self._stream_name}: no reader took the last windows yet; cutting on.")
+
+    @staticmethod
+    def _slice(window: StreamSlice, lower: str, upper: str) -> StreamSlice:
+        return StreamSlice(
+            partition=window.partition,
+            cursor_slice={START: lower, END: upper},
+            extra_fields={**window.extra_fields, READ_TO: window.cursor_slice[END]},
+        )

@@ -1,0 +1,143 @@
+"""The request slots: never more holders than slots, first come first served, the login included."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import requests
+from requests.adapters import BaseAdapter
+
+from source_bill.client.gate import Gate, GatedAdapter, gate_session, reset_gates, shared_gate
+
+
+def test_given_more_threads_than_slots_when_acquiring_then_never_more_holders_than_slots():
+    gate = Gate(3)
+    holders, peak, lock = [0], [0], threading.Lock()
+
+    def work() -> None:
+        for _ in range(20):
+            with gate:
+                with lock:
+                    holders[0] += 1
+                    peak[0] = max(peak[0], holders[0])
+                time.sleep(0.0005)
+                with lock:
+                    holders[0] -= 1
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert peak[0] == 3
+    assert holders[0] == 0
+
+
+def test_given_waiting_threads_when_a_slot_frees_then_the_longest_waiting_gets_it():
+    gate = Gate(1)
+    gate.acquire()
+    order: list[int] = []
+    started = []
+
+    def wait_for_slot(index: int) -> None:
+        gate.acquire()
+        order.append(index)
+        gate.release()
+
+    for index in range(5):
+        thread = threading.Thread(target=wait_for_slot, args=(index,))
+        thread.start()
+        started.append(thread)
+        while len(gate._waiters) < index + 1:  # queue them in a known order
+            time.sleep(0.001)
+    gate.release()
+    for thread in started:
+        thread.join()
+
+    assert order == [0, 1, 2, 3, 4]
+
+
+def test_given_a_freed_slot_when_a_newcomer_asks_before_the_waiter_runs_then_the_waiter_keeps_it():
+    gate = Gate(1)
+    gate.acquire()
+    got: list[str] = []
+    waiter = threading.Thread(target=lambda: (gate.acquire(), got.append("waiter")))
+    waiter.start()
+    while not gate._waiters:
+        time.sleep(0.001)
+
+    gate.release()  # handed to the waiter, even if it has not run yet
+    newcomer = threading.Thread(target=lambda: (gate.acquire(), got.append("newcomer")))
+    newcomer.start()
+    waiter.join()
+    assert got == ["waiter"]
+    gate.release()
+    newcomer.join()
+    assert got == ["waiter", "newcomer"]
+
+
+def test_given_more_releases_than_acquires_when_releasing_then_raises():
+    gate = Gate(2)
+    with pytest.raises(ValueError):
+        gate.release()
+
+
+def test_shared_gate_is_one_per_key_until_reset():
+    assert shared_gate("a", 3) is shared_gate("a", 3)
+    assert shared_gate("a", 3) is not shared_gate("b", 3)
+    first = shared_gate("a", 3)
+    reset_gates()
+    assert shared_gate("a", 3) is not first
+
+
+class _SlowAdapter(BaseAdapter):
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_flight = 0
+        self.peak = 0
+        self.lock = threading.Lock()
+
+    def send(self, request, **kwargs):
+        with self.lock:
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+        time.sleep(0.005)
+        with self.lock:
+            self.in_flight -= 1
+        response = requests.Response()
+        response.status_code = 200
+        response._content = b"{}"
+        response.request = request
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+def test_given_sessions_sharing_a_gate_when_sending_concurrently_then_in_flight_never_exceeds_its_slots():
+    inner = _SlowAdapter()
+    gate = Gate(3)
+    sessions = []
+    for _ in range(3):  # e.g. two streams and the login session
+        session = requests.Session()
+        session.mount("http://", inner)
+        gate_session(session, gate)
+        gate_session(session, gate)  # idempotent
+        sessions.append(session)
+
+    def send(session: requests.Session) -> None:
+        for _ in range(10):
+            session.get("http://bill.example/connect/v3/vendors")
+
+    threads = [threading.Thread(target=send, args=(sessions[i % 3],)) for i in range(9)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert inner.peak == 3
+    assert isinstance(sessions[0].get_adapter("http://bill.example"), GatedAdapter)
+    assert sessions[0].get_adapter("http://bill.example").inner is inner

@@ -1,0 +1,319 @@
+"""Reading updatedTime lists in windows (source_bill/partitions.py): costs, records and state.
+
+A small in-memory BILL list answers the connector: `filters` on updatedTime (gte/lte), `sort`,
+`max` and a `page` cursor, like BILL's list endpoints.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+import requests_mock
+from airbyte_cdk.models import SyncMode
+from airbyte_cdk.test.state_builder import StateBuilder
+from freezegun import freeze_time
+
+from source_bill.components import BillCursorPagination, BillWindowFilter
+from source_bill.partitions import (
+    FIRST_WINDOW_SHARE,
+    PAGES_PER_WINDOW,
+    WINDOWS_AHEAD,
+    PageSpan,
+    fast_timestamps,
+    schedule,
+    window_cut,
+)
+from source_bill.source import SourceBill
+from unit_tests.integration.config import API_ROOT, ConfigBuilder
+from unit_tests.integration.source_runner import read_streams
+
+NOW = "2025-03-01T12:00:00Z"
+NOW_MS = "2025-03-01T12:00:00.000Z"
+UTC = timezone.utc
+
+
+def _bill_time(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}+00:00"
+
+
+def _parse(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def growing_records(count: int, start: str = "2024-01-01T00:00:00+00:00", days: int = 400) -> list[dict]:
+    """`count` invoices over `days`, ever denser (a growing business), like BILL's data."""
+    first = datetime.fromisoformat(start)
+    return [
+        {
+            "id": f"inv{index:05d}",
+            "updatedTime": _bill_time(first + timedelta(days=days) * ((index + 1) / count) ** 0.5),
+        }
+        for index in range(count)
+    ]
+
+
+class FakeList:
+    """One BILL list endpoint over `records`."""
+
+    def __init__(self, records: list[dict], fail_from: datetime | None = None) -> None:
+        self.records = sorted(records, key=lambda r: (r["updatedTime"], r["id"]))
+        self.fail_from = fail_from
+        self.requests: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, request: Any, context: Any) -> Any:
+        query = {key: values[0] for key, values in parse_qs(urlsplit(request.url).query).items()}
+        with self.lock:
+            self.requests.append(query)
+        bounds = dict(part.split(":", 2)[1:] for part in query["filters"].split(","))
+        lower, upper = _parse(bounds["gte"].strip('"')), _parse(bounds["lte"].strip('"'))
+        if self.fail_from is not None and lower >= self.fail_from:
+            context.status_code = 400
+            return [{"code": "BDC_1116", "severity": "ERROR", "category": "REQUEST", "message": "bad"}]
+        rows = [r for r in self.records if lower <= _parse(r["updatedTime"]) <= upper]
+        if query.get("sort") == "updatedTime:desc":
+            rows.reverse()
+        offset, size = int(query.get("page", 0)), int(query["max"])
+        body: dict[str, Any] = {"results": rows[offset : offset + size]}
+        if offset + size < len(rows):
+            body["nextPage"] = str(offset + size)
+        return body
+
+    def window_starts(self) -> list[str]:
+        first_pages = [q for q in self.requests if "page" not in q]
+        return sorted({q["filters"].split('"')[1] for q in first_pages})
+
+
+def _read(records: list[dict], *, state: dict | None = None, fail_from: datetime | None = None):
+    fake = FakeList(records, fail_from)
+    with freeze_time(NOW), requests_mock.Mocker() as mocker:
+        mocker.post(f"{API_ROOT}/login", json={"sessionId": "s1"})
+        mocker.get(f"{API_ROOT}/invoices", json=fake)
+        states = StateBuilder().with_stream_state("invoices", state).build() if state else None
+        output = read_streams(
+            ConfigBuilder().build(),
+            "invoices",
+            sync_mode=SyncMode.incremental,
+            state=states,
+            expecting_exception=fail_from is not None,
+        )
+    return output, fake
+
+
+def _ids(output) -> list[str]:
+    return [message.record.data["id"] for message in output.records]
+
+
+def test_given_an_empty_list_when_read_then_one_request_and_nothing_else():
+    output, fake = _read([])
+
+    assert output.records == []
+    assert len(fake.requests) == 1
+    assert not output.errors
+
+
+def test_given_one_page_when_read_then_its_first_request_is_the_only_one():
+    records = growing_records(40)
+
+    output, fake = _read(records)
+
+    assert _ids(output) == [r["id"] for r in records]
+    assert len(fake.requests) == 1  # read once to size the window, then handed to the reader
+    assert output.most_recent_state.stream_state.__dict__ == {
+        "updatedTime": records[-1]["updatedTime"][:23] + "Z"
+    }
+
+
+def test_given_many_pages_when_read_then_windows_in_parallel_every_record_once_and_few_extra_requests():
+    records = growing_records(3_000)
+
+    output, fake = _read(records)
+
+    emitted = _ids(output)
+    assert Counter(emitted) == Counter(r["id"] for r in records)  # each exactly once
+    assert len(fake.window_starts()) >= 3
+    pages = len(records) // 100
+    assert pages <= len(fake.requests) <= pages + len(fake.window_starts()) + 1
+    # Every window asks up to the end of the sync (so that its first page is the one read ahead).
+    assert {q["filters"].rsplit('"', 2)[1] for q in fake.requests} == {NOW_MS}
+    assert output.most_recent_state.stream_state.__dict__ == {
+        "updatedTime": records[-1]["updatedTime"][:23] + "Z"
+    }
+
+
+def test_given_a_later_window_fails_when_read_then_the_state_covers_only_records_read():
+    records = growing_records(3_000)
+    fail_from = _parse(records[1_500]["updatedTime"])
+
+    output, fake = _read(records, fail_from=fail_from)
+
+    assert output.errors
+    emitted = set(_ids(output))
+    failed = [_parse(start) for start in fake.window_starts() if _parse(start) >= fail_from]
+    assert failed
+    states = [m.state.stream.stream_state.__dict__ for m in output.state_messages]
+    state = _parse(states[-1]["updatedTime"]) if states and "updatedTime" in states[-1] else None
+    assert state is None or state < min(failed)  # never past a window that was not read
+    if state is not None:
+        # Nothing before the state is lost: the next sync starts at the state (inclusive).
+        missing = [r["id"] for r in records if _parse(r["updatedTime"]) < state and r["id"] not in emitted]
+        assert missing == []
+
+
+def test_given_state_and_nothing_changed_when_read_then_one_request():
+    records = growing_records(3_000)
+    newest = records[-1]["updatedTime"][:23] + "Z"
+
+    output, fake = _read(records, state={"updatedTime": newest})
+
+    assert _ids(output) == [records[-1]["id"]]  # the boundary record again (inclusive filter)
+    assert len(fake.requests) == 1
+    assert output.most_recent_state.stream_state.__dict__ == {"updatedTime": newest}
+
+
+def test_given_state_and_many_changes_when_read_then_windows_from_the_state():
+    records = growing_records(3_000)
+    since = records[999]["updatedTime"][:23] + "Z"
+
+    output, fake = _read(records, state={"updatedTime": since})
+
+    assert Counter(_ids(output)) == Counter(r["id"] for r in records[999:])
+    assert fake.window_starts()[0] == since
+    assert len(fake.window_starts()) >= 2
+
+
+# -- window sizes ------------------------------------------------------------------------------
+
+
+def _span(start: datetime, seconds_per_record: float, records: int = 100) -> PageSpan:
+    return PageSpan(records, start, start + timedelta(seconds=seconds_per_record * (records - 1)))
+
+
+def test_window_cut_holds_pages_per_window_when_little_is_left():
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    end = start + timedelta(days=10)  # 14,400 records at one a minute: 144 pages
+    first = _span(start, 60.0)
+    second = _span(start + timedelta(hours=20), 60.0)
+
+    cut = window_cut(second, first, end, 100)
+
+    seconds = (cut - second.oldest).total_seconds()
+    assert seconds == pytest.approx(PAGES_PER_WINDOW * 100 * 60.0, rel=0.01)
+
+
+def test_window_cut_holds_a_share_of_what_is_left_when_much_is_left():
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    end = start + timedelta(days=365)
+    first = _span(start, 60.0)
+    second = _span(start + timedelta(hours=20), 60.0)
+
+    cut = window_cut(second, first, end, 100)
+
+    assert (cut - second.oldest) / (end - second.oldest) == pytest.approx(1 / WINDOWS_AHEAD, rel=0.01)
+
+
+def test_window_cut_first_window_takes_at_most_its_share_of_the_time_left():
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    end = start + timedelta(days=10)
+    sparse = _span(start, 3600.0)  # 100 records over 4 days: the density alone would reach past the end
+
+    cut = window_cut(sparse, None, end, 100)
+
+    assert cut == (start + (end - start) * FIRST_WINDOW_SHARE).replace(microsecond=0)
+
+
+def test_window_cut_growth_shortens_the_window():
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    end = start + timedelta(days=365)
+    first = _span(start, 120.0)
+    later = _span(start + timedelta(days=1), 60.0)  # twice as dense a day later
+
+    steady = window_cut(later, _span(start, 60.0), end, 100)
+    growing = window_cut(later, first, end, 100)
+    shrinking = window_cut(later, _span(start, 30.0), end, 100)
+
+    assert growing < steady
+    assert shrinking == steady  # never longer than at the page's own density
+
+
+def test_window_cut_always_holds_its_first_page_and_ends_on_a_millisecond():
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    page = PageSpan(100, start, start + timedelta(seconds=5, microseconds=123456))
+
+    cut = window_cut(page, None, start + timedelta(seconds=6), 100)
+
+    assert cut >= page.newest
+    assert cut.microsecond % 1000 == 0
+
+
+def test_window_cut_of_a_small_rest_is_the_end():
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    end = start + timedelta(minutes=15)  # 900 records left, fewer than a window
+    assert window_cut(_span(start, 1.0), _span(start - timedelta(hours=1), 1.0), end, 100) == end
+
+
+# -- pieces --------------------------------------------------------------------------------------
+
+
+def test_window_filter_drops_and_marks_records_past_the_window_end_and_pagination_stops_there():
+    from airbyte_cdk.sources.types import StreamSlice
+
+    window = StreamSlice(
+        partition={},
+        cursor_slice={"start_time": "2025-01-01T00:00:00.000Z", "end_time": "2025-01-31T23:59:59.999Z"},
+        extra_fields={"read_to": NOW_MS},
+    )
+    body = {
+        "results": [
+            {"id": "a", "updatedTime": "2025-01-31T23:59:59.999+00:00"},
+            {"id": "b", "updatedTime": "2025-02-01T00:00:00.000+00:00"},
+        ],
+        "nextPage": "more",
+    }
+    kept = list(BillWindowFilter(config={}, parameters={}).filter_records(body["results"], {}, window))
+
+    assert [r["id"] for r in kept] == ["a"]
+    response = requests.Response()
+    response.status_code = 200
+    response._content = json.dumps(body).encode()
+    response._bill_parsed_body = body  # as the error handler leaves it
+    pagination = BillCursorPagination(config={}, parameters={"name": "invoices"}, page_size=100)
+    assert pagination.next_page_token(response, 1, None) is None
+
+
+def test_window_filter_keeps_everything_of_a_slice_that_is_not_a_window():
+    from airbyte_cdk.sources.types import StreamSlice
+
+    plain = StreamSlice(
+        partition={}, cursor_slice={"start_time": "2025-01-01T00:00:00.000Z", "end_time": NOW_MS}
+    )
+    records = [{"id": "late", "updatedTime": "2026-01-01T00:00:00.000+00:00"}]
+    assert list(BillWindowFilter(config={}, parameters={}).filter_records(records, {}, plain)) == records
+
+
+def test_fast_timestamps_parse_like_the_manifest_formats():
+    source = SourceBill(config=ConfigBuilder().build())
+    stream = next(s for s in source.streams(source._config) if s.name == "invoices")
+    converter = stream.cursor._connector_state_converter
+    original = type(converter).parse_timestamp.__get__(converter)
+    fast_timestamps(stream.cursor)  # idempotent
+
+    for value in ("2025-02-10T09:30:15.123+00:00", "2025-02-10T09:30:15.123-05:00", "2025-02-10T09:30:15Z"):
+        assert converter.parse_timestamp(value) == original(value)
+    with pytest.raises(ValueError):
+        converter.parse_timestamp("not a time")
+
+
+def test_streams_read_one_request_per_parent_record_start_last():
+    source = SourceBill(config=ConfigBuilder().build())
+    names = [stream.name for stream in schedule(source.streams(source._config))]
+
+    assert names[-1] == "customer_bank_accounts"
+    assert names[:3] == ["customers", "invoices", "receivable_payments"]
