@@ -31,6 +31,7 @@ class Call:
     end: float
     method: str
     path: str
+    query: str = ""
 
 
 class Recorder:
@@ -65,7 +66,8 @@ class Recorder:
             end = time.monotonic()
             with self._lock:
                 self.in_flight -= 1
-                self.calls.append(Call(start, end, scope["method"], scope["path"]))
+                query = scope.get("query_string", b"").decode("latin-1")
+                self.calls.append(Call(start, end, scope["method"], scope["path"], query))
 
     def snapshot(self) -> list[Call]:
         with self._lock:

@@ -24,12 +24,14 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import datasets
 from bench.harness import (
     Bench,
+    Call,
     Run,
     busy_profile,
     configured_catalog,
@@ -38,6 +40,7 @@ from bench.harness import (
     read_connector,
     read_plain,
 )
+from bench.plain_reader import endpoints
 from bill_emulator import EmulatorSettings
 
 RESULTS = Path(__file__).resolve().parents[1] / "bench-results" / "last.json"
@@ -143,7 +146,7 @@ def sync_scenarios(results: dict[str, Any]) -> None:
         bench.reset()
         incremental = read_connector(config, catalog, _state_messages(full))
         s4 = _run_figures(bench, incremental)
-        s4["list_requests_by_stream"] = _requests_by_stream(catalog, s4["requests_by_route"])
+        s4["list_requests_by_stream"] = _requests_by_stream(bench.recorder.snapshot())
         results["scenario_4"] = s4
 
         # 1. Every stream at latency 150 ms +/- 50 ms.
@@ -220,21 +223,29 @@ _NOT_INCREMENTAL = {
 }
 _NOT_INCREMENTAL_WHY = "; ".join(f"{k}: {v}" for k, v in _NOT_INCREMENTAL.items())
 
-# Emulator route name -> stream, for the list requests of scenario 4.
-_ROUTE_STREAMS = {"organizations.get": "organization"}
 
+def _requests_by_stream(calls: list[Call]) -> dict[str, int]:
+    """The requests of each stream, from the recorded paths and queries (logins left out).
 
-def _requests_by_stream(catalog: dict[str, Any], per_route: dict[str, int]) -> dict[str, int]:
-    names = {entry["stream"]["name"] for entry in catalog["streams"]}
+    The walk of `/customers` without an updatedTime filter is the parent walk of
+    customer_bank_accounts (BILL lists bank accounts per customer), so it counts there.
+    """
+    streams = {f"/connect/v3{endpoint}": name for name, endpoint in endpoints().items()}
+    streams["/connect/v3/customers"] = "customers"
     counts: Counter[str] = Counter()
-    for route, count in per_route.items():
-        if route in ("login", "partner.login"):
+    for call in calls:
+        path = call.path
+        if path.endswith("/login"):
             continue
-        stream = _ROUTE_STREAMS.get(route) or route.split(".")[0]
-        if stream not in names:
-            stream = route
-        counts[stream] += count
-    # The customers walk of the bank accounts counts under customers.
+        bank_accounts = path.startswith("/connect/v3/customers/") and path.endswith("/bank-accounts")
+        parent_walk = path == "/connect/v3/customers" and "updatedTime" not in unquote(call.query)
+        if bank_accounts or parent_walk:
+            stream = "customer_bank_accounts"
+        elif path.startswith("/connect/v3/organizations/"):
+            stream = "organization"
+        else:
+            stream = streams.get(path, path)
+        counts[stream] += 1
     return dict(sorted(counts.items(), key=lambda item: -item[1]))
 
 

@@ -32,7 +32,7 @@ from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, ErrorHandler
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.sources.types import Config, Record, StreamSlice
-from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
+from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets, filter_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from . import messages
@@ -94,7 +94,7 @@ class BillContext:
             http = requests.Session()
             gate_session(http, gate)  # the login takes a request slot like any other request
             return SessionManager(
-                lambda: login(http, api_root, credentials),  # type: ignore[arg-type]
+                lambda: _masked(login(http, api_root, credentials)),  # type: ignore[arg-type]
                 refresh_after=refresh_after,
                 budget=shared_login_budget(credentials.login_budget_key),
             )
@@ -107,6 +107,13 @@ class BillContext:
 
     def redact(self, text: str) -> str:
         return redact(text, self.credentials.secrets)
+
+
+def _masked(session_id: str) -> str:
+    """`session_id`, registered with the CDK's secret filter: with `--debug` the CDK logs every
+    request's headers, and it masks only the config's secret fields (the devKey, not the session)."""
+    add_to_secrets(session_id)
+    return session_id
 
 
 def bill_context(config: Mapping[str, Any]) -> BillContext:
