@@ -145,7 +145,7 @@ def spec_error(config: Mapping[str, Any]) -> str | None:
         key=lambda e: (len(e.path), list(map(str, e.path))),
     )
     if not errors:
-        return None
+        return _cloud_base_url_error(config)
     error = errors[0]
     if error.validator == "oneOf" and list(error.path) == ["credentials"]:
         credentials = config.get("credentials")

@@ -9,8 +9,6 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from airbyte_cdk.models import AirbyteMessageSerializer, FailureType
-from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_bill.run import run
 from unit_tests.integration.config import SECRETS, ConfigBuilder
@@ -84,10 +82,13 @@ def test_given_config_breaking_the_spec_when_read_command_then_sanitized_config_
             }
         )
     )
-    # In a process, the CDK's exception hook prints this exception as a sanitized TRACE message.
-    with pytest.raises(AirbyteTracedException) as raised:
+    # A config error ends in a sanitized TRACE (without traceback) and exit code 1.
+    with pytest.raises(SystemExit) as raised:
         _run(capfd, "read", "--config", str(config_path), "--catalog", str(catalog))
-    assert raised.value.failure_type == FailureType.config_error
-    printed = json.dumps(AirbyteMessageSerializer.dump(raised.value.as_sanitized_airbyte_message()))
-    assert "config_error" in printed
+    assert raised.value.code == 1
+    printed = capfd.readouterr().out
+    traces = [m["trace"]["error"] for m in _lines(printed) if m["type"] == "TRACE"]
+    assert len(traces) == 1 and traces[0]["failure_type"] == "config_error"
+    assert "credentials.organization_id" in traces[0]["message"]
+    assert "Traceback" not in printed
     assert not any(secret in printed for secret in SECRETS)
