@@ -86,9 +86,11 @@ def tune_streams(streams: Iterable[Any], config: Mapping[str, Any]) -> None:
         if not isinstance(stream, DefaultStream):
             continue
         for requester in _requesters(stream):
-            session = getattr(getattr(requester, "_http_client", None), "_session", None)
+            http_client = getattr(requester, "_http_client", None)
+            session = getattr(http_client, "_session", None)
             if isinstance(session, requests.Session):
                 gate_session(session, gate)
+            light_call_budget(getattr(http_client, "_api_budget", None))
         if isinstance(stream.cursor, ConcurrentCursor):
             fast_timestamps(stream.cursor)
         generator = stream._stream_partition_generator
@@ -96,6 +98,27 @@ def tune_streams(streams: Iterable[Any], config: Mapping[str, Any]) -> None:
             windows = UpdatedTimeWindows.for_stream(stream.name, generator)
             if windows is not None:
                 generator._stream_slicer = windows
+
+
+def light_call_budget(budget: Any) -> None:
+    """Keep the CDK's call budget from holding every request of the last hour in memory.
+
+    A moving-window policy records each call as a pyrate_limiter `RateItem` named by what it is
+    given, and the CDK gives it the `PreparedRequest`: up to `hourly_request_budget` requests,
+    headers and URL and all, stay in memory for an hour (a tenth of the connector's peak memory
+    after 5,000 requests). The budget only counts and times calls, so they are recorded by name.
+    """
+    for policy in getattr(budget, "_policies", None) or []:
+        factory = getattr(getattr(policy, "_limiter", None), "bucket_factory", None)
+        wrap_item = getattr(factory, "wrap_item", None)
+        if wrap_item is None or getattr(wrap_item, "bill_light", False):
+            continue
+
+        def light_wrap_item(name: Any, weight: int = 1, _wrap: Any = wrap_item) -> Any:
+            return _wrap("call", weight)
+
+        light_wrap_item.bill_light = True  # type: ignore[attr-defined]
+        factory.wrap_item = light_wrap_item  # type: ignore[union-attr]
 
 
 def fast_timestamps(cursor: ConcurrentCursor) -> None:

@@ -29,6 +29,8 @@ from .partitions import schedule, tune_streams
 from .state import check_states
 
 MANIFEST_PATH = Path(__file__).with_name("manifest.yaml")
+#: Records (and other messages) read but not yet written, at most: about ten pages.
+RECORDS_IN_FLIGHT = 1_000
 
 
 @lru_cache(maxsize=4)
@@ -81,6 +83,11 @@ class SourceBill(YamlDeclarativeSource):
             state=state,
             **kwargs,
         )
+        # The CDK's queue between the reading threads and the thread writing messages holds up to
+        # 10,000 records; when the writer is the slower side (at low latency) it fills, and the
+        # records in it were half of the connector's peak memory in a long sync. A few pages keep
+        # the writer busy just as well. (The writer itself never blocks on a full queue.)
+        self._concurrent_source._queue.maxsize = RECORDS_IN_FLIGHT
 
     def _read_and_parse_yaml_file(self, path_to_yaml_file: str) -> Any:
         # Parsed once per process; every source gets its own copy.

@@ -43,3 +43,14 @@ def test_given_a_429_response_when_updating_budget_then_it_does_not_block_the_ho
     response.status_code = 429
     budget.update_from_response(request, response)
     budget.acquire_call(_request("/vendors"), block=False)  # still allowed: BDC codes drive the waits
+
+
+def test_given_many_calls_when_the_budget_counts_them_then_it_keeps_no_request_in_memory():
+    budget = _budget(ConfigBuilder().build())
+    for _ in range(50):
+        budget.acquire_call(_request("/vendors"), block=False)
+
+    kept = [item.name for policy in budget._policies for item in policy._bucket.items]
+
+    assert len(kept) == 50  # every call still counts against the hour
+    assert not any(isinstance(name, requests.PreparedRequest) for name in kept)
