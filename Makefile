@@ -34,7 +34,7 @@ test-reliability: install
 	$(PY) -m pytest -m reliability
 
 bench: install
-	$(PY) scripts/bench.py
+	$(PY) scripts/bench.py $(BENCH_ARGS)
 
 lab: install
 	$(PY) scripts/lab.py $(LAB_ARGS)

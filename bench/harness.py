@@ -260,9 +260,17 @@ def configured_catalog(config: dict[str, Any], streams: list[str] | None = None)
 
 
 def read_connector(
-    config: dict[str, Any], catalog: dict[str, Any], state: list[dict[str, Any]] | None = None
+    config: dict[str, Any],
+    catalog: dict[str, Any],
+    state: list[dict[str, Any]] | None = None,
+    *,
+    profile_to: Path | None = None,
 ) -> Run:
-    """`source-bill read` as Airbyte runs it."""
+    """`source-bill read` as Airbyte runs it; with `profile_to`, under pyinstrument (a text report).
+
+    pyinstrument samples the main thread: the one that writes every message, which is the
+    connector's bottleneck when BILL answers at once (the reading threads wait on its queue).
+    """
     with tempfile.TemporaryDirectory() as folder:
         paths = {}
         for name, content in (("config", config), ("catalog", catalog), ("state", state)):
@@ -272,6 +280,12 @@ def read_connector(
         command = [CONNECTOR, "read", "--config", str(paths["config"]), "--catalog", str(paths["catalog"])]
         if "state" in paths:
             command += ["--state", str(paths["state"])]
+        if profile_to is not None:
+            profile_to.parent.mkdir(parents=True, exist_ok=True)
+            command = [
+                *(sys.executable, "-m", "pyinstrument", "--renderer", "text", "--outfile"),
+                *(str(profile_to), "--show-all", *command),
+            ]
         return run_process(command)
 
 

@@ -44,6 +44,7 @@ from bench.plain_reader import endpoints
 from bill_emulator import EmulatorSettings
 
 RESULTS = Path(__file__).resolve().parents[1] / "bench-results" / "last.json"
+PROFILE = RESULTS.with_name("profile-scenario-2.txt")
 LATENCY_MS, JITTER_MS = 150.0, 50.0
 SYNC_INVOICES = 15_000
 MEMORY_INVOICES = (50_000, 500_000)
@@ -109,7 +110,7 @@ def _state_messages(run: Run) -> list[dict[str, Any]]:
     return list(run.state.values())
 
 
-def sync_scenarios(results: dict[str, Any]) -> None:
+def sync_scenarios(results: dict[str, Any], profile: bool = False) -> None:
     """Scenarios 1, 2 and 4 on one emulator (15,000 invoices, in memory)."""
     started = time.monotonic()
     with emulator(EmulatorSettings(scale=SYNC_INVOICES)) as bench:
@@ -141,6 +142,9 @@ def sync_scenarios(results: dict[str, Any]) -> None:
         s2["ratio_to_plain_reader"] = round(full.seconds / plain.seconds, 2)
         s2["same_records_as_plain_reader"] = dict(full.records) == dict(plain.records)
         results["scenario_2"] = s2
+        if profile:
+            read_connector(config, catalog, profile_to=PROFILE)
+            log(f"Profile of the scenario 2 sync (main thread) in {PROFILE}")
 
         # 4. Incremental sync right after that full sync, nothing changed.
         bench.reset()
@@ -310,6 +314,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--scenarios", default="1,2,3,4,5", help="comma-separated scenarios to run (1, 2 and 4 run together)"
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help=f"also profile the connector's scenario 2 sync with pyinstrument (into {PROFILE.name})",
+    )
     args = parser.parse_args(argv)
     chosen = set(args.scenarios.split(","))
     started = time.monotonic()
@@ -326,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
         memory_scenario(results)
     if chosen & {"1", "2", "4"}:
         log()
-        sync_scenarios(results)
+        sync_scenarios(results, profile=args.profile)
     results["bench_seconds"] = round(time.monotonic() - started, 1)
     log(f"\nBenchmark finished in {results['bench_seconds']:.0f} s; figures in {RESULTS}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
