@@ -49,6 +49,7 @@ from .client.sessions import (
     shared_login_budget,
     shared_session_manager,
 )
+from .client.timestamps import parse_timestamp
 from .client.urls import InvalidBaseUrlError, api_url
 from .config import API_ROOT_KEY
 
@@ -508,16 +509,6 @@ READ_TO = "read_to"
 _PAST_WINDOW_END = "__bill_past_window_end"
 
 
-def _parse_updated_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
 def _passed_window_end(page: Any) -> bool:
     if not isinstance(page, Mapping):
         return False
@@ -542,12 +533,12 @@ class BillWindowFilter(RecordFilter):
     ) -> Iterable[Mapping[str, Any]]:
         end = None
         if stream_slice is not None and stream_slice.extra_fields.get(READ_TO):
-            end = _parse_updated_time(stream_slice.get("end_time"))
+            end = parse_timestamp(stream_slice.get("end_time"))
         if end is None:
             yield from records
             return
         for record in records:
-            moment = _parse_updated_time(record.get("updatedTime"))
+            moment = parse_timestamp(record.get("updatedTime"))
             if moment is not None and moment > end:
                 if isinstance(record, dict):
                     record[_PAST_WINDOW_END] = True

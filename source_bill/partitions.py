@@ -34,7 +34,7 @@ import math
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -52,6 +52,7 @@ from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .client.gate import gate_session
+from .client.timestamps import format_cursor, parse_timestamp
 from .components import READ_TO, bill_context, forget_parsed_body, parsed_body
 
 logger = logging.getLogger("airbyte")
@@ -237,24 +238,6 @@ def _request_key(request: requests.PreparedRequest | None) -> tuple[str, str, st
 # -- windows -----------------------------------------------------------------------------------
 
 
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed
-
-
-def format_time(value: datetime) -> str:
-    """The cursor's `datetime_format`, `%Y-%m-%dT%H:%M:%S.%_msZ`."""
-    value = value.astimezone(timezone.utc)
-    return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
-
-
 @dataclass(frozen=True)
 class PageSpan:
     """A full page of a list sorted on updatedTime: its record count and time span."""
@@ -267,8 +250,8 @@ class PageSpan:
     def of(cls, records: list[Any]) -> PageSpan | None:
         if len(records) < 2 or not isinstance(records[0], Mapping) or not isinstance(records[-1], Mapping):
             return None
-        oldest = parse_time(records[0].get(CURSOR_FIELD))
-        newest = parse_time(records[-1].get(CURSOR_FIELD))
+        oldest = parse_timestamp(records[0].get(CURSOR_FIELD))
+        newest = parse_timestamp(records[-1].get(CURSOR_FIELD))
         if oldest is None or newest is None or newest < oldest:
             return None
         return cls(len(records), oldest, newest)
@@ -349,8 +332,8 @@ class UpdatedTimeWindows:
 
     def _windows(self, window: StreamSlice) -> Iterator[StreamSlice]:
         lower, upper = window.cursor_slice.get(START), window.cursor_slice.get(END)
-        end = parse_time(upper)
-        if parse_time(lower) is None or end is None:
+        end = parse_timestamp(upper)
+        if parse_timestamp(lower) is None or end is None:
             yield window
             return
         previous: PageSpan | None = None
@@ -374,12 +357,12 @@ class UpdatedTimeWindows:
             if cut >= end:
                 yield piece
                 return
-            yield self._slice(window, lower, format_time(cut - _MILLISECOND))
+            yield self._slice(window, lower, format_cursor(cut - _MILLISECOND))
             if count == 1:
                 logger.info(
                     f"Stream {self._stream_name}: reading {lower} to {upper} in windows, in parallel."
                 )
-            lower, previous = format_time(cut), page
+            lower, previous = format_cursor(cut), page
             # Cut ahead of the readers by a few windows only: each keeps its first page meanwhile.
             if not replays.wait_for_fewer_than(WINDOWS_WAITING, timeout=_WAIT_FOR_READERS_SECONDS):
                 logger.info(f"Stream {self._stream_name}: no reader took the last windows yet; cutting on.")

@@ -23,25 +23,10 @@ from typing import Any
 
 from airbyte_cdk.models import AirbyteStateBlob, AirbyteStateMessage, AirbyteStateType
 
+from .client.timestamps import format_cursor, parse_timestamp
+
 CURSOR_FIELD = "updatedTime"
 _SLICE_KEYS = ("start", "end", "most_recent_cursor_value")
-
-
-def format_cursor(moment: datetime) -> str:
-    """The manifest's cursor format, `%Y-%m-%dT%H:%M:%S.%_msZ`."""
-    moment = moment.astimezone(timezone.utc)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
-
-
-def parse_cursor(value: Any) -> datetime | None:
-    """An ISO 8601 date or date-time (a zone-less value is UTC), or None."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def _blob(state: AirbyteStateMessage) -> Any:
@@ -57,7 +42,7 @@ def _check_stream_state(name: str, value: Any, now: datetime) -> tuple[Any, str 
     if not isinstance(value, Mapping):
         return None, f"The saved state of stream '{name}' is not an object"
     if CURSOR_FIELD in value:
-        moment = parse_cursor(value[CURSOR_FIELD])
+        moment = parse_timestamp(value[CURSOR_FIELD])
         if moment is None:
             return (
                 None,
@@ -77,7 +62,7 @@ def _check_stream_state(name: str, value: Any, now: datetime) -> tuple[Any, str 
             fixed_interval = dict(interval)
             for key in _SLICE_KEYS:
                 if key in interval and interval[key] is not None:
-                    moment = parse_cursor(interval[key])
+                    moment = parse_timestamp(interval[key])
                     if moment is None:
                         return (
                             None,
