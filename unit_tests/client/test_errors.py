@@ -87,7 +87,12 @@ def test_given_bdc_code_when_classifying_then_known_kind(code, kind):
 
 @pytest.mark.parametrize("status", [429, 422, 400, 403, 503])
 @pytest.mark.parametrize(
-    ("code", "kind"), [("BDC_1144", ErrorKind.HOURLY_LIMIT), ("BDC_1322", ErrorKind.CONCURRENCY_LIMIT)]
+    ("code", "kind"),
+    [
+        ("BDC_1144", ErrorKind.HOURLY_LIMIT),
+        ("BDC_1322", ErrorKind.CONCURRENCY_LIMIT),
+        ("BDC_1149", ErrorKind.RATE_LIMITED),
+    ],
 )
 def test_given_limit_code_under_any_status_when_classifying_then_limit(status, code, kind):
     error = error_from_response(status, _array(code))
