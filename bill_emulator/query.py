@@ -194,9 +194,18 @@ def decode_cursor(token: str, fingerprint: str) -> Cursor:
         inclusive = bool(payload.get("i", 0))
     except (binascii.Error, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
         raise invalid_parameter("Invalid page token.") from None
+    if not all(_is_sort_key(key) for key in keys):  # a corrupted token: keys SQLite cannot compare
+        raise invalid_parameter("Invalid page token.")
     if token_fingerprint != fingerprint:
         raise invalid_parameter("Invalid page token: it belongs to a list with other filters or sort.")
     return Cursor(keys, token_backward, inclusive)
+
+
+def _is_sort_key(value: Any) -> bool:
+    """What a cursor's sort keys can be: the scalars SQLite stores (integers within 64 bits)."""
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    return value is None or isinstance(value, str | float)
 
 
 # -- SQL ----------------------------------------------------------------------------------

@@ -168,6 +168,10 @@ class Store:
             )
 
     def get(self, kind: str, object_id: str) -> Row | None:
+        """The object, or None. An id that is not a string (a list or object sent in a JSON body where
+        an id belongs) names no object."""
+        if not isinstance(object_id, str):
+            return None
         rows = self.execute(
             "SELECT scope, parent_id, body FROM records WHERE kind = ? AND id = ?", (kind, object_id)
         )

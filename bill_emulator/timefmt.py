@@ -47,7 +47,13 @@ def parse_filter_timestamp(value: str) -> str:
             continue
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=timezone.utc)
-        return format_timestamp(parsed)
+        try:
+            return format_timestamp(parsed)
+        except OverflowError:
+            # Year 1 east of UTC, or year 9999 west of it: before (after) every record, so the
+            # earliest (latest) moment UTC can render stands in for it.
+            edge = datetime.min if parsed.year == 1 else datetime.max
+            return format_timestamp(edge.replace(tzinfo=timezone.utc))
     raise ValueError(f"not a BILL date-time: {value!r}")
 
 

@@ -123,6 +123,8 @@ def check_lines(items: Any, spec: LineSpec, key: str) -> list[dict[str, Any]]:
             quantity = float(line.get("quantity", 1))
             if abs(line["price"] * quantity - line["amount"]) > 0.01:
                 raise invalid_body(f"{key}.amount: must equal price * quantity")
+        if line.get("id") is not None and not isinstance(line["id"], str):
+            raise invalid_body(f"{key}.id: must be a string id")
         if "description" in line and not isinstance(line["description"], str):
             raise invalid_body(f"{key}.description: must be a string")
         if "taxable" in line and not isinstance(line["taxable"], bool):
@@ -702,7 +704,7 @@ def validate_policy(ctx: Context, body: Any) -> dict[str, Any]:
             raise invalid_body("rules: each rule must be an object")
         reject_unknown(rule, {"key", "op", "values"})
         key, op, values = rule.get("key"), rule.get("op"), rule.get("values")
-        if key not in RULE_KEYS:
+        if not isinstance(key, str) or key not in RULE_KEYS:
             raise invalid_body(f"rules.key: must be one of {', '.join(RULE_KEYS)}")
         allowed_ops = ("eq", "gt", "gte", "lt", "lte") if key == "BILL_AMOUNT" else ("eq", "in")
         if op not in allowed_ops:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from bill_emulator.backends import generic
+from bill_emulator.backends.bills import classifications, day
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.customers import CUSTOMERS
 from bill_emulator.errors import BillApiError, invalid_body, not_found, unprocessable
@@ -14,7 +15,7 @@ from bill_emulator.fake import parse_timestamp
 from bill_emulator.handlers import Call, Reply
 from bill_emulator.resources import EQ_IN, EQ_NE_IN, RANGE, SETS, Field, Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
-from bill_emulator.timefmt import format_date, format_timestamp, parse_date
+from bill_emulator.timefmt import format_date, format_timestamp
 
 _LINE_CLASSIFICATIONS = (
     "chartOfAccountId",
@@ -139,13 +140,15 @@ def validate_invoice(ctx: Context, body: dict[str, Any], existing: dict[str, Any
             for key in ("price", "amount", "quantity"):
                 if key in line:
                     _money(line[key], f"invoiceLineItems.{key}")
+            if line.get("id") is not None and not isinstance(line["id"], str):
+                raise invalid_body("invoiceLineItems.id: must be a string id")
+            classifications(
+                _LINE_CLASSIFICATIONS, line.get("classifications"), "invoiceLineItems.classifications"
+            )
         fields["invoiceLineItems"] = lines
     for key in ("invoiceDate", "dueDate"):
         if key in body:
-            try:
-                fields[key] = parse_date(str(body[key]))
-            except ValueError:
-                raise invalid_body(f"{key}: must be a date in yyyy-MM-dd format") from None
+            fields[key] = day(body[key], key)
     if "invoiceNumber" in body:
         number = body["invoiceNumber"]
         if not isinstance(number, str) or not number or len(number) > 21:
@@ -158,13 +161,13 @@ def validate_invoice(ctx: Context, body: dict[str, Any], existing: dict[str, Any
         if clash:
             raise unprocessable(f"Invoice number {number} already exists. Enter a unique invoice number.")
         fields["invoiceNumber"] = number
-    for key in (
-        "payToChartOfAccountId",
-        "salesTaxItemId",
-        "salesTaxPercentage",
-        "enableCardPayment",
-        "classifications",
-    ):
+    if "classifications" in body:
+        fields["classifications"] = classifications(
+            _CLASSIFICATIONS, body["classifications"], "classifications"
+        )
+    if "salesTaxPercentage" in body:
+        _money(body["salesTaxPercentage"], "salesTaxPercentage")
+    for key in ("payToChartOfAccountId", "salesTaxItemId", "salesTaxPercentage", "enableCardPayment"):
         if key in body:
             fields[key] = body[key]
     return fields
@@ -383,7 +386,7 @@ def record_payment(call: Call) -> Reply:
     applied = round(sum(a for _, a in allocations), 2)
     if applied > amount + 1e-9:
         raise unprocessable("The amounts applied to invoices exceed the payment amount.")
-    payment_date = parse_date(str(body.get("paymentDate") or ctx.now()[:10]))
+    payment_date = day(body.get("paymentDate") or ctx.now()[:10], "paymentDate")
     now = ctx.now()
     payment_id = ctx.ids.new("0rp")
     invoices = _apply_payment(ctx, customer["id"], allocations, payment_id, payment_date)
@@ -441,7 +444,7 @@ def charge_customer(call: Call) -> Reply:
     if account is None or account.parent_id != customer["id"] or account.body["archived"]:
         raise BillApiError("BDC_1118", f"Customer bank account not found: {funding_id}")
     allocations = _allocations(body.get("invoicePayments"), "invoiceId")
-    payment_date = parse_date(str(body.get("paymentDate") or ctx.now()[:10]))
+    payment_date = day(body.get("paymentDate") or ctx.now()[:10], "paymentDate")
     now = ctx.now()
     payment_id = ctx.ids.new("0rp")
     _apply_payment(ctx, customer["id"], allocations, payment_id, payment_date)

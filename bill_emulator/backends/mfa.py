@@ -152,7 +152,7 @@ def setup(call: Call) -> Reply:
     body = _body(call, "phone")
     phone = normalize_phone(body["phone"], "phone")
     channel = body.get("type", "TEXT")
-    if channel not in SETUP_TYPES:
+    if not isinstance(channel, str) or channel not in SETUP_TYPES:
         raise invalid_body(f"type: must be one of {', '.join(SETUP_TYPES)}")
     primary = _flag(body.get("primary"), "primary")
     if _phones(ctx, ctx.user_id):

@@ -307,6 +307,9 @@ def earliest_process_date(ctx: Context, vendor: dict[str, Any], kind: str) -> tu
 
 
 # -- create -----------------------------------------------------------------------------------------
+# BILL's scheduling horizon is undocumented; a date so late that its arrival date falls off the
+# calendar is certainly refused as an invalid process date.
+_LAST_PROCESS_DATE = date.max - timedelta(days=31)
 _PAYMENT_FIELDS = frozenset(
     {
         "vendorId",
@@ -330,7 +333,8 @@ def _options(value: Any) -> dict[str, Any]:
     for key in ("requestPayFaster", "createBill"):
         if key in value and not isinstance(value[key], bool):
             raise invalid_body(f"processingOptions.{key}: must be true or false")
-    if value.get("requestCheckDeliveryType", "STANDARD") not in CHECK_DELIVERY:
+    delivery = value.get("requestCheckDeliveryType", "STANDARD")
+    if not isinstance(delivery, str) or delivery not in CHECK_DELIVERY:
         raise invalid_body(
             f"processingOptions.requestCheckDeliveryType: must be one of {', '.join(CHECK_DELIVERY)}"
         )
@@ -381,6 +385,8 @@ def _schedule(
         raise BillApiError(
             "BDC_1152", f"Invalid Process Date : {process.isoformat()}. Use {earliest.isoformat()} or later."
         )
+    if process > _LAST_PROCESS_DATE:
+        raise BillApiError("BDC_1152", f"Invalid Process Date : {process.isoformat()}.")
     now = ctx.now()
     payment = build_payment(
         ctx,
@@ -779,7 +785,13 @@ def _seed_paid(
     )
     arrival = process_at + timedelta(days=arrival_days(payment["disbursementType"], {}) + 1)
     if status == "PAID":
-        changed_at = created_at if offline else min(plan.end, max(arrival, created_at))
+        if offline:
+            changed_at = created_at
+        elif arrival <= plan.end:
+            changed_at = max(arrival, created_at)
+        else:
+            # Still in transit: last changed when it was processed, not at the moment of seeding.
+            changed_at = max(created_at, min(process_at, plan.end))
         bill["paidAmount"] = round(bill["paidAmount"] + amount, 2)
         bill["creditAmount"] = round(bill["creditAmount"] + sum(u["amount"] for u in used), 2)
         bills.derive_bill(ctx, bill)

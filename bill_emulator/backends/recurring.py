@@ -213,6 +213,8 @@ def validate_recurring_bill(
         if not isinstance(info, dict):
             raise invalid_body("paymentInformation: must be an object")
         reject_unknown(info, {"bankAccountId"})
+        if info.get("bankAccountId") is not None and not isinstance(info["bankAccountId"], str):
+            raise invalid_body("paymentInformation.bankAccountId: must be a string id")
         fields["paymentInformation"] = info
     auto = (options or (existing or EMPTY).get("processingOptions") or EMPTY).get("autoPayment")
     bank_id = (info or (existing or EMPTY).get("paymentInformation") or EMPTY).get("bankAccountId")
@@ -232,9 +234,8 @@ def validate_recurring_bill(
 def _autopay_guard(call: Call) -> None:
     """Turning on a recurring bill's autoPayment needs an MFA-trusted session (BILL's MFA list)."""
     items = call.body if isinstance(call.body, list) else [call.body]
-    if any(
-        isinstance(x, dict) and (x.get("processingOptions") or {}).get("autoPayment") is True for x in items
-    ):
+    options = [x.get("processingOptions") for x in items if isinstance(x, dict)]
+    if any(isinstance(o, dict) and o.get("autoPayment") is True for o in options):
         require_trusted_session(call)
 
 

@@ -470,7 +470,7 @@ def audit_trail(call: Call) -> Reply:
         limit = int(call.query.get("max") or 20)
     except ValueError:
         raise invalid_parameter("start and max must be integers.") from None
-    if start < 0 or not 1 <= limit <= 100:
+    if not 0 <= start < 2**31 or not 1 <= limit <= 100:  # start is a 32-bit integer
         raise invalid_parameter("start must be 0 or more and max between 1 and 100.")
     include_archived = (call.query.get("includeArchived") or "").lower() == "true"
     if vendor["archived"] and not include_archived:

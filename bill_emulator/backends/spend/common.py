@@ -76,7 +76,9 @@ def new_uuid(ctx: Context) -> str:
 
 
 def find(ctx: Context, kind: str, ref: str) -> Row | None:
-    """An object of this company by its id or its uuid."""
+    """An object of this company by its id or its uuid (a ref that is not a string names none)."""
+    if not isinstance(ref, str):
+        return None
     row = ctx.store.get(kind, ref)
     if row is not None:
         return row if row.scope == ctx.scope else None

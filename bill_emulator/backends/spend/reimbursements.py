@@ -225,7 +225,7 @@ def act(call: Call) -> Reply:
     admin = require_admin(ctx)
     body = object_body(call)
     action = body.get("action")
-    if action not in ACTIONS:
+    if not isinstance(action, str) or action not in ACTIONS:
         raise invalid_body(f"action: must be one of {', '.join(ACTIONS)}")
     note = text(body, "note", limit=2000)
     reimbursement = _reimbursement(call)

@@ -256,7 +256,7 @@ def three_ds_challenge(call: Call) -> Reply:
     ctx = call.ctx
     require_admin(ctx)
     action = object_body(call).get("action")
-    if action not in CHALLENGE_ACTIONS:
+    if not isinstance(action, str) or action not in CHALLENGE_ACTIONS:
         raise invalid_body(f"action: must be one of {', '.join(CHALLENGE_ACTIONS)}")
     challenge = _challenge(ctx, call.path["acsTransactionId"])
     if challenge["status"] != "PENDING":
