@@ -118,7 +118,7 @@ def json_values() -> st.SearchStrategy[Any]:
     return st.recursive(
         json_scalars(),
         lambda inner: st.lists(inner, max_size=4) | st.dictionaries(junk_text(12), inner, max_size=4),
-        max_leaves=12,
+        max_leaves=6,
     )
 
 
@@ -348,15 +348,17 @@ def sorts(fields: Sequence[str]) -> st.SearchStrategy[str]:
 
 
 def cursors() -> st.SearchStrategy[Any]:
-    base64_json = JSON_VALUES.map(
-        lambda v: base64.urlsafe_b64encode(json.dumps(v).encode()).rstrip(b"=").decode()
-    )
+    """Page tokens: junk, base64 of JSON junk, token-shaped JSON with junk inside, or a real token
+    of the route with corrupted sort keys (TamperedCursor)."""
+    scalars = json_scalars()
+    small = scalars | st.lists(scalars, max_size=3) | st.dictionaries(junk_text(8), scalars, max_size=2)
+    base64_json = small.map(lambda v: base64.urlsafe_b64encode(json.dumps(v).encode()).rstrip(b"=").decode())
     fake_payload = st.fixed_dictionaries(
-        {"k": JSON_VALUES, "f": junk_text(10), "b": json_scalars()},
-        optional={"i": json_scalars()},
+        {"k": small, "f": junk_text(10), "b": scalars},
+        optional={"i": scalars},
     ).map(lambda v: base64.urlsafe_b64encode(json.dumps(v).encode()).decode())
-    tampered = st.lists(JSON_VALUES, min_size=1, max_size=2).map(lambda k: TamperedCursor(tuple(k)))
-    return st.one_of(junk_text(60), base64_json, fake_payload, tampered, st.sampled_from(["=", "====", "a"]))
+    tampered = st.lists(small, min_size=1, max_size=2).map(lambda k: TamperedCursor(tuple(k)))
+    return st.one_of(tampered, junk_text(60), base64_json, fake_payload, st.sampled_from(["=", "====", "a"]))
 
 
 def scalar_params(seeded: SeededIds) -> st.SearchStrategy[str]:
@@ -376,11 +378,12 @@ def query_pairs(
     """Malformed list parameters, the route's own parameters (`names`) with junk values, junk
     parameters, and duplicates, in any order."""
     scalar = scalar_params(seeded)
+    cursor = cursors()
     by_name: dict[str, st.SearchStrategy[Any]] = {
         "max": st.sampled_from(MAX_VALUES) | scalar,
-        "page": cursors(),
-        "nextPage": cursors(),
-        "prevPage": cursors(),
+        "page": cursor,
+        "nextPage": cursor,
+        "prevPage": cursor,
         "filters": filters(fields, seeded),
         "sort": sorts(fields),
         "ids": st.lists(st.sampled_from(seeded.all) | junk_text(10), max_size=5).map(",".join),
