@@ -51,6 +51,7 @@ from airbyte_cdk.sources.streams.concurrent.default_stream import DefaultStream
 from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from .checkpoints import WindowCheckpoints, records_between_saves
 from .client.gate import gate_session
 from .client.timestamps import format_cursor, parse_timestamp
 from .components import READ_TO, bill_context, forget_parsed_body, parsed_body
@@ -83,6 +84,7 @@ def tune_streams(streams: Iterable[Any], config: Mapping[str, Any]) -> None:
     except AirbyteTracedException:
         return  # no usable credentials: nothing will be read (discover and spec need no tuning)
     gate = context.gate()
+    page_size = int(config.get("page_size") or 100)
     for stream in streams:
         if not isinstance(stream, DefaultStream):
             continue
@@ -99,6 +101,7 @@ def tune_streams(streams: Iterable[Any], config: Mapping[str, Any]) -> None:
             windows = UpdatedTimeWindows.for_stream(stream.name, generator)
             if windows is not None:
                 generator._stream_slicer = windows
+                WindowCheckpoints.install(stream.cursor, records_between_saves(page_size))
 
 
 def light_call_budget(budget: Any) -> None:
@@ -327,7 +330,9 @@ class UpdatedTimeWindows:
         return cls(name, cursor, retriever)
 
     def stream_slices(self) -> Iterable[StreamSlice]:
-        for window in self._cursor.stream_slices():
+        # The stretches left to read, taken at once: the cursor walks its saved intervals by index
+        # as it goes, and windows closed (or saved, `checkpoints.py`) meanwhile merge them.
+        for window in list(self._cursor.stream_slices()):
             yield from self._windows(window)
 
     def _windows(self, window: StreamSlice) -> Iterator[StreamSlice]:

@@ -1,25 +1,17 @@
-"""Reading updatedTime lists in windows (source_bill/partitions.py): costs, records and state.
-
-A small in-memory BILL list answers the connector: `filters` on updatedTime (gte/lte), `sort`,
-`max` and a `page` cursor, like BILL's list endpoints.
+"""Reading updatedTime lists in windows (source_bill/partitions.py): costs, records and state,
+against the in-memory BILL list of `unit_tests/bill_list.py`.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections import Counter
-from datetime import datetime, timedelta, timezone
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from datetime import datetime, timedelta
 
 import pytest
 import requests
-import requests_mock
-from airbyte_cdk.models import SyncMode
-from airbyte_cdk.test.state_builder import StateBuilder
-from freezegun import freeze_time
 
+from source_bill.checkpoints import stretches_read
 from source_bill.components import BillCursorPagination, BillWindowFilter
 from source_bill.partitions import (
     FIRST_WINDOW_SHARE,
@@ -31,88 +23,20 @@ from source_bill.partitions import (
     window_cut,
 )
 from source_bill.source import SourceBill
-from unit_tests.integration.config import API_ROOT, ConfigBuilder
-from unit_tests.integration.source_runner import read_streams
-
-NOW = "2025-03-01T12:00:00Z"
-NOW_MS = "2025-03-01T12:00:00.000Z"
-UTC = timezone.utc
-
-
-def _bill_time(moment: datetime) -> str:
-    return f"{moment.astimezone(UTC):%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}+00:00"
-
-
-def _parse(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def growing_records(count: int, start: str = "2024-01-01T00:00:00+00:00", days: int = 400) -> list[dict]:
-    """`count` invoices over `days`, ever denser (a growing business), like BILL's data."""
-    first = datetime.fromisoformat(start)
-    return [
-        {
-            "id": f"inv{index:05d}",
-            "updatedTime": _bill_time(first + timedelta(days=days) * ((index + 1) / count) ** 0.5),
-        }
-        for index in range(count)
-    ]
-
-
-class FakeList:
-    """One BILL list endpoint over `records`."""
-
-    def __init__(self, records: list[dict], fail_from: datetime | None = None) -> None:
-        self.records = sorted(records, key=lambda r: (r["updatedTime"], r["id"]))
-        self.fail_from = fail_from
-        self.requests: list[dict[str, Any]] = []
-        self.lock = threading.Lock()
-
-    def __call__(self, request: Any, context: Any) -> Any:
-        query = {key: values[0] for key, values in parse_qs(urlsplit(request.url).query).items()}
-        with self.lock:
-            self.requests.append(query)
-        bounds = dict(part.split(":", 2)[1:] for part in query["filters"].split(","))
-        lower, upper = _parse(bounds["gte"].strip('"')), _parse(bounds["lte"].strip('"'))
-        if self.fail_from is not None and lower >= self.fail_from:
-            context.status_code = 400
-            return [{"code": "BDC_1116", "severity": "ERROR", "category": "REQUEST", "message": "bad"}]
-        rows = [r for r in self.records if lower <= _parse(r["updatedTime"]) <= upper]
-        if query.get("sort") == "updatedTime:desc":
-            rows.reverse()
-        offset, size = int(query.get("page", 0)), int(query["max"])
-        body: dict[str, Any] = {"results": rows[offset : offset + size]}
-        if offset + size < len(rows):
-            body["nextPage"] = str(offset + size)
-        return body
-
-    def window_starts(self) -> list[str]:
-        first_pages = [q for q in self.requests if "page" not in q]
-        return sorted({q["filters"].split('"')[1] for q in first_pages})
-
-
-def _read(records: list[dict], *, state: dict | None = None, fail_from: datetime | None = None):
-    fake = FakeList(records, fail_from)
-    with freeze_time(NOW), requests_mock.Mocker() as mocker:
-        mocker.post(f"{API_ROOT}/login", json={"sessionId": "s1"})
-        mocker.get(f"{API_ROOT}/invoices", json=fake)
-        states = StateBuilder().with_stream_state("invoices", state).build() if state else None
-        output = read_streams(
-            ConfigBuilder().build(),
-            "invoices",
-            sync_mode=SyncMode.incremental,
-            state=states,
-            expecting_exception=fail_from is not None,
-        )
-    return output, fake
-
-
-def _ids(output) -> list[str]:
-    return [message.record.data["id"] for message in output.records]
+from unit_tests.bill_list import (
+    NOW_MS,
+    UTC,
+    growing_records,
+    parse_time,
+    read_list,
+    record_ids,
+    unread_before,
+)
+from unit_tests.integration.config import ConfigBuilder
 
 
 def test_given_an_empty_list_when_read_then_one_request_and_nothing_else():
-    output, fake = _read([])
+    output, fake = read_list([])
 
     assert output.records == []
     assert len(fake.requests) == 1
@@ -122,9 +46,9 @@ def test_given_an_empty_list_when_read_then_one_request_and_nothing_else():
 def test_given_one_page_when_read_then_its_first_request_is_the_only_one():
     records = growing_records(40)
 
-    output, fake = _read(records)
+    output, fake = read_list(records)
 
-    assert _ids(output) == [r["id"] for r in records]
+    assert record_ids(output) == [r["id"] for r in records]
     assert len(fake.requests) == 1  # read once to size the window, then handed to the reader
     assert output.most_recent_state.stream_state.__dict__ == {
         "updatedTime": records[-1]["updatedTime"][:23] + "Z"
@@ -134,9 +58,9 @@ def test_given_one_page_when_read_then_its_first_request_is_the_only_one():
 def test_given_many_pages_when_read_then_windows_in_parallel_every_record_once_and_few_extra_requests():
     records = growing_records(3_000)
 
-    output, fake = _read(records)
+    output, fake = read_list(records)
 
-    emitted = _ids(output)
+    emitted = record_ids(output)
     assert Counter(emitted) == Counter(r["id"] for r in records)  # each exactly once
     assert len(fake.window_starts()) >= 3
     pages = len(records) // 100
@@ -150,30 +74,27 @@ def test_given_many_pages_when_read_then_windows_in_parallel_every_record_once_a
 
 def test_given_a_later_window_fails_when_read_then_the_state_covers_only_records_read():
     records = growing_records(3_000)
-    fail_from = _parse(records[1_500]["updatedTime"])
+    fail_from = parse_time(records[1_500]["updatedTime"])
 
-    output, fake = _read(records, fail_from=fail_from)
+    output, fake = read_list(records, fail_from=fail_from)
 
     assert output.errors
-    emitted = set(_ids(output))
-    failed = [_parse(start) for start in fake.window_starts() if _parse(start) >= fail_from]
+    failed = [parse_time(start) for start in fake.window_starts() if parse_time(start) >= fail_from]
     assert failed
-    states = [m.state.stream.stream_state.__dict__ for m in output.state_messages]
-    state = _parse(states[-1]["updatedTime"]) if states and "updatedTime" in states[-1] else None
-    assert state is None or state < min(failed)  # never past a window that was not read
-    if state is not None:
-        # Nothing before the state is lost: the next sync starts at the state (inclusive).
-        missing = [r["id"] for r in records if _parse(r["updatedTime"]) < state and r["id"] not in emitted]
-        assert missing == []
+    assert output.state_messages
+    # Nothing a state claims read is missing: the next sync reads every record not delivered.
+    assert unread_before(output, records) == []
+    final = stretches_read(output.most_recent_state.stream_state.__dict__)
+    assert not [start for start in failed if any(lo <= start <= hi for lo, hi in final)]
 
 
 def test_given_state_and_nothing_changed_when_read_then_one_request():
     records = growing_records(3_000)
     newest = records[-1]["updatedTime"][:23] + "Z"
 
-    output, fake = _read(records, state={"updatedTime": newest})
+    output, fake = read_list(records, state={"updatedTime": newest})
 
-    assert _ids(output) == [records[-1]["id"]]  # the boundary record again (inclusive filter)
+    assert record_ids(output) == [records[-1]["id"]]  # the boundary record again (inclusive filter)
     assert len(fake.requests) == 1
     assert output.most_recent_state.stream_state.__dict__ == {"updatedTime": newest}
 
@@ -182,9 +103,9 @@ def test_given_state_and_many_changes_when_read_then_windows_from_the_state():
     records = growing_records(3_000)
     since = records[999]["updatedTime"][:23] + "Z"
 
-    output, fake = _read(records, state={"updatedTime": since})
+    output, fake = read_list(records, state={"updatedTime": since})
 
-    assert Counter(_ids(output)) == Counter(r["id"] for r in records[999:])
+    assert Counter(record_ids(output)) == Counter(r["id"] for r in records[999:])
     assert fake.window_starts()[0] == since
     assert len(fake.window_starts()) >= 2
 

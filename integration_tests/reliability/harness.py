@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 from unittest import mock
 
@@ -39,7 +40,9 @@ from airbyte_cdk.test.models.outcome import ExpectedOutcome
 
 from bill_emulator import EmulatorServer
 from source_bill import source as source_module
+from source_bill.checkpoints import stretches_read
 from source_bill.client.sessions import reset_shared_sessions
+from source_bill.client.timestamps import format_cursor
 from source_bill.source import SourceBill
 
 Key = tuple[str, str, str | None]
@@ -278,16 +281,12 @@ def sync_until_complete(
 
 
 def cursor_value(stream_state: Mapping[str, Any]) -> str | None:
-    """Where the next sync of a stream resumes: the `updatedTime` of a sequential state, or the end
-    (or newest record) of the first merged interval of the CDK's date-range state."""
+    """Where the next sync of a stream resumes: the `updatedTime` of a single-cursor state, or the
+    end of the first stretch read of a date-range state (`source_bill.checkpoints.stretches_read`)."""
     if "updatedTime" in stream_state:
         return str(stream_state["updatedTime"])
-    slices = stream_state.get("slices") or []
-    if not slices:
-        return None
-    first = slices[0]
-    value = first.get("most_recent_cursor_value") or first.get("end")
-    return None if value is None else str(value)
+    stretches = stretches_read(stream_state)
+    return format_cursor(stretches[0][1] + timedelta(milliseconds=1)) if stretches else None
 
 
 def state_value(state: AirbyteStateMessage | Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
@@ -300,18 +299,22 @@ def state_value(state: AirbyteStateMessage | Mapping[str, Any]) -> tuple[str, Ma
 
 
 def non_monotonic(states: Sequence[AirbyteStateMessage | Mapping[str, Any]]) -> list[str]:
-    """Streams whose resume point moved backwards from one state message to the next."""
-    last: dict[str, str] = {}
+    """Streams whose state gave up a stretch of `updatedTime` that an earlier state had saved as read."""
+    saved: dict[str, list[tuple[datetime, datetime]]] = {}
     backwards = []
     for state in states:
         name, value = state_value(state)
-        cursor = cursor_value(value)
-        if cursor is None:
-            continue
-        normalized = cursor.replace("+00:00", "Z")
-        if name in last and normalized < last[name]:
-            backwards.append(f"{name}: {last[name]} -> {normalized}")
-        last[name] = max(last.get(name, normalized), normalized)
+        stretches = stretches_read(value)
+        lost = [
+            (lo, hi)
+            for lo, hi in saved.get(name, [])
+            if not any(new_lo <= lo and hi <= new_hi for new_lo, new_hi in stretches)
+        ]
+        if lost:
+            backwards.append(
+                f"{name}: {format_cursor(lost[0][0])}..{format_cursor(lost[0][1])} no longer saved"
+            )
+        saved[name] = stretches
     return backwards
 
 

@@ -1,0 +1,170 @@
+"""State saved inside a window, so that a sync killed mid-window reads at most a page again.
+
+The CDK's cursor saves a stream's state when a partition (an `updatedTime` window, see
+`partitions.py`) has been read completely; a sync killed in the middle of a window of a hundred
+pages read the whole window again. BILL returns a window's records sorted on `updatedTime`
+(ascending, the windows ask for it), so once a record at time t has been handed on, every record
+of that window before t has been too: the window is read from its start up to t - 1 ms.
+
+`WindowCheckpoints` adds that interval to the cursor every `every` records of the stream, for
+every window being read at that moment, and the cursor saves state as it does when a window is
+closed. Records are put on the CDK's queue before the cursor sees them, and the state message
+goes on the same queue, so a state message never covers a record not yet delivered.
+
+With one window open (or all windows before it read) the state stays the CDK's single
+`updatedTime`. While windows further on are read in parallel, it is the CDK's `date-range` form,
+one interval per stretch read, so a resumed sync reads only the gaps between them: at most the
+last `every` records per stream, plus the records of each open window on its last millisecond.
+Its last interval ends at its newest record (the CDK would resume after the window's end), so a
+resumed sync misses no record that became visible late, just as with a single `updatedTime`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
+from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
+from airbyte_cdk.sources.streams.concurrent.state_converters.abstract_stream_state_converter import (
+    ConcurrencyCompatibleStateType,
+)
+from airbyte_cdk.sources.types import Record
+
+from .client.timestamps import parse_timestamp
+
+#: A stream's state is saved every this share of a page of records.
+SAVES_PER_PAGE = 2
+
+
+def records_between_saves(page_size: int) -> int:
+    return max(1, page_size // SAVES_PER_PAGE)
+
+
+def stretches_read(stream_state: Mapping[str, Any]) -> list[tuple[datetime, datetime]]:
+    """The stretches of `updatedTime` (inclusive) that a sync resumed from `stream_state` does not
+    read again: before the cursor of `{"updatedTime": t}` (t itself is read again); each interval of
+    a `date-range` state, its last one only up to before its end. The first stretch reaches back to
+    the beginning (its start is the start date: nothing before it is read either). Empty for no or
+    unreadable state."""
+    millisecond = timedelta(milliseconds=1)
+    beginning = datetime.min.replace(tzinfo=timezone.utc)
+    if "updatedTime" in stream_state:
+        cursor = parse_timestamp(stream_state["updatedTime"])
+        return [] if cursor is None else [(beginning, cursor - millisecond)]
+    stretches = []
+    for interval in stream_state.get("slices") or []:
+        start, end = parse_timestamp(interval.get("start")), parse_timestamp(interval.get("end"))
+        if start is not None and end is not None:
+            stretches.append((start, end))
+    if stretches:
+        start, end = stretches[-1]
+        stretches[-1] = (start, end - millisecond)
+        stretches[0] = (beginning, stretches[0][1])
+    return [(start, end) for start, end in stretches if start <= end]
+
+
+@dataclass
+class _WindowProgress:
+    start: Any  # the window's lower bound, as a cursor value
+    newest: Any = None  # the newest updatedTime handed on so far
+    saved_to: Any = None  # the end of the last interval saved for this window
+    sorted: bool = True
+
+
+class WindowCheckpoints:
+    """Saves a stream's state inside its windows (see the module doc). Installed on a cursor."""
+
+    def __init__(self, cursor: ConcurrentCursor, every: int) -> None:
+        self._cursor = cursor
+        self._every = max(1, every)
+        self._converter = cursor._connector_state_converter
+        self._lock = cursor._lock
+        self._start_key = cursor._slice_boundary_fields_wrapper[0]
+        self._granularity = cursor._cursor_granularity or timedelta(milliseconds=1)
+        self._open: dict[Any, _WindowProgress] = {}
+        self._unsaved = 0
+        self._observe: Callable[[Record], None] = cursor.observe
+        self._close: Callable[[Partition], None] = cursor.close_partition
+        self._to_state_message = self._converter.convert_to_state_message
+        cursor.observe = self.observe  # type: ignore[method-assign]
+        cursor.close_partition = self.close_partition  # type: ignore[method-assign]
+        self._converter.convert_to_state_message = self.to_state_message  # type: ignore[method-assign]
+        cursor.bill_checkpoints = self  # type: ignore[attr-defined]
+
+    @classmethod
+    def install(cls, cursor: ConcurrentCursor, every: int) -> WindowCheckpoints:
+        existing = getattr(cursor, "bill_checkpoints", None)
+        return existing if isinstance(existing, WindowCheckpoints) else cls(cursor, every)
+
+    def observe(self, record: Record) -> None:
+        self._observe(record)
+        window = record.associated_slice
+        if window is None:
+            return
+        try:
+            value = self._cursor._extract_cursor_value(record)
+        except (ValueError, TypeError, KeyError):
+            return  # no usable updatedTime: the window is saved when it is closed
+        with self._lock:
+            progress = self._open.get(window)
+            if progress is None:
+                start = window.get(self._start_key)
+                if start is None:
+                    return
+                progress = self._open[window] = _WindowProgress(self._converter.parse_value(start))
+            if progress.newest is not None and value < progress.newest:
+                progress.sorted = False  # not BILL's order: only the closed window is trusted
+            elif progress.newest is None or value > progress.newest:
+                progress.newest = value
+            self._unsaved += 1
+            if self._unsaved >= self._every:
+                self._save()
+
+    def close_partition(self, partition: Partition) -> None:
+        self._close(partition)
+        with self._lock:
+            self._open.pop(partition.to_slice(), None)
+
+    def _save(self) -> None:
+        """Add what each open window has read to the cursor's intervals and emit the state."""
+        self._unsaved = 0
+        read: list[MutableMapping[str, Any]] = []
+        for progress in self._open.values():
+            if not progress.sorted or progress.newest is None:
+                continue
+            end = progress.newest - self._granularity
+            if end < progress.start or (progress.saved_to is not None and end <= progress.saved_to):
+                continue
+            progress.saved_to = end
+            read.append(
+                {
+                    self._converter.START_KEY: progress.start,
+                    self._converter.END_KEY: end,
+                    self._converter.MOST_RECENT_RECORD_KEY: end,
+                }
+            )
+        state = self._cursor._concurrent_state
+        if not read or "slices" not in state:
+            return
+        state["slices"].extend(read)
+        self._cursor._merge_partitions()
+        self._cursor._emit_state_message()
+
+    def to_state_message(
+        self, cursor_field: Any, stream_state: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        """The CDK's single `updatedTime` while the read stretches are one interval, else `date-range`."""
+        slices = stream_state.get("slices") or []
+        if len(slices) <= 1 or not self._converter.is_state_message_compatible(stream_state):
+            return self._to_state_message(cursor_field, stream_state)
+        merged = self._converter.merge_intervals([dict(interval) for interval in slices])
+        if len(merged) <= 1:
+            return self._to_state_message(cursor_field, {**stream_state, "slices": merged})
+        last = merged[-1]
+        last[self._converter.END_KEY] = (
+            last.get(self._converter.MOST_RECENT_RECORD_KEY) or last[self._converter.START_KEY]
+        )
+        return self._converter.serialize({"slices": merged}, ConcurrencyCompatibleStateType.date_range)
