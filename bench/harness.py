@@ -18,8 +18,9 @@ from typing import Any
 import requests
 
 from bill_emulator import Emulator, EmulatorServer, EmulatorSettings
+from scripts.connector_cli import CONNECTOR
+from scripts.connector_cli import configured_catalog as connector_catalog
 
-CONNECTOR = str(Path(sys.executable).parent / "source-bill")
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -244,19 +245,7 @@ def configured_catalog(config: dict[str, Any], streams: list[str] | None = None)
     catalog = next(
         json.loads(line)["catalog"] for line in output.splitlines() if line.startswith('{"type":"CATALOG"')
     )
-    chosen = [s for s in catalog["streams"] if streams is None or s["name"] in streams]
-    return {
-        "streams": [
-            {
-                "stream": stream,
-                "sync_mode": "incremental"
-                if "incremental" in stream["supported_sync_modes"]
-                else "full_refresh",
-                "destination_sync_mode": "append",
-            }
-            for stream in chosen
-        ]
-    }
+    return connector_catalog(catalog, streams)
 
 
 def read_connector(

@@ -11,9 +11,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bill_emulator import EmulatorSettings, running_emulator
+from connector_cli import CONNECTOR, configured_catalog
 
-CONNECTOR = str(Path(sys.executable).parent / "source-bill")
+from bill_emulator import EmulatorSettings, running_emulator
 
 
 def _run(command: list[str]) -> list[dict]:
@@ -42,18 +42,7 @@ def main() -> int:
         catalog = next(m for m in _run(["discover", "--config", str(config)]) if m["type"] == "CATALOG")[
             "catalog"
         ]
-        configured = {
-            "streams": [
-                {
-                    "stream": stream,
-                    "sync_mode": "incremental"
-                    if "incremental" in stream["supported_sync_modes"]
-                    else "full_refresh",
-                    "destination_sync_mode": "append",
-                }
-                for stream in catalog["streams"]
-            ]
-        }
+        configured = configured_catalog(catalog)
         catalog_path = Path(folder) / "catalog.json"
         catalog_path.write_text(json.dumps(configured))
 
