@@ -23,7 +23,9 @@ from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarat
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .check import check_connection
+from .client.errors import BillApiError
 from .client.sessions import reset_shared_sessions
+from .components import as_traced, bill_context
 from .config import ConfigError, prepare_config, request_timeout, spec_error, validate_config
 from .partitions import schedule, tune_streams
 from .state import check_states
@@ -165,5 +167,29 @@ class SourceBill(YamlDeclarativeSource):
                 logger.warning(note)
         # One login per sync: forget sessions left over from an earlier operation in this process.
         reset_shared_sessions()
+        sign_in_before_reading(prepared)
         source = self._built_for(config, catalog, state)
         yield from ConcurrentDeclarativeSource.read(source, logger, source._config, catalog, state)
+
+
+def sign_in_before_reading(config: Mapping[str, Any]) -> None:
+    """Open the read's BILL session before any stream starts (the streams then share it).
+
+    Credentials BILL rejects (a wrong password, developer key or app key) end the read here with one
+    config error, instead of one error with a stack trace per stream. Anything else (BILL busy, the
+    network) is left to the read, which retries it like any request.
+    """
+    try:
+        context = bill_context(config)
+        sessions = context.sessions()
+        if sessions is not None:
+            sessions.session_id()
+    except AirbyteTracedException as error:
+        if error.failure_type == FailureType.config_error:
+            raise
+    except BillApiError as error:
+        traced = as_traced(error, context)
+        if traced.failure_type == FailureType.config_error:
+            raise traced from None
+    except Exception:
+        return  # not the credentials: the read meets it again, with its retries and its messages

@@ -104,23 +104,22 @@ class SessionTest(TestCase):
         http_mocker.assert_number_of_calls(login, 2)
 
     @HttpMocker()
-    def test_given_bad_credentials_when_reading_then_config_error_naming_sync_token(
+    def test_given_bad_credentials_when_reading_then_one_config_error_naming_sync_token_before_any_stream(
         self, http_mocker: HttpMocker
     ) -> None:
+        login = ap_ar_login_request()
         http_mocker.post(
-            ap_ar_login_request(),
-            bill_error("BDC_1101", "User name and/or password do not match our records.", 400),
+            login, bill_error("BDC_1101", "User name and/or password do not match our records.", 400)
         )
 
-        output = read_streams(_config(), "vendors", expecting_exception=True)
+        output = read_streams(_config(), "vendors", "bills", expecting_exception=True)
 
         errors = [e.trace.error for e in output.errors]
-        assert any(
-            e.failure_type == FailureType.config_error
-            and "BDC_1101" in e.message
-            and "sync token" in e.message
-            for e in errors
-        ), errors
+        assert len(errors) == 1, errors  # the read signs in first: no stream starts, none fails on its own
+        assert errors[0].failure_type == FailureType.config_error
+        assert "BDC_1101" in errors[0].message and "sync token" in errors[0].message
+        assert not output.records
+        http_mocker.assert_number_of_calls(login, 1)
 
     @HttpMocker()
     def test_given_concurrency_limit_on_login_when_reading_then_login_retried(
