@@ -9,7 +9,8 @@ of that window before t has been too: the window is read from its start up to t 
 `WindowCheckpoints` adds that interval to the cursor every `every` records of the stream, for
 every window being read at that moment, and the cursor saves state as it does when a window is
 closed. Records are put on the CDK's queue before the cursor sees them, and the state message
-goes on the same queue, so a state message never covers a record not yet delivered.
+goes on the same queue, so a state message never covers a record not yet delivered. Should a
+window's records ever come out of order (the cursor notices), nothing more is saved inside windows.
 
 With one window open (or all windows before it read) the state stays the CDK's single
 `updatedTime`. While windows further on are read in parallel, it is the CDK's `date-range` form,
@@ -69,9 +70,7 @@ def stretches_read(stream_state: Mapping[str, Any]) -> list[tuple[datetime, date
 @dataclass
 class _WindowProgress:
     start: Any  # the window's lower bound, as a cursor value
-    newest: Any = None  # the newest updatedTime handed on so far
     saved_to: Any = None  # the end of the last interval saved for this window
-    sorted: bool = True
 
 
 class WindowCheckpoints:
@@ -100,25 +99,16 @@ class WindowCheckpoints:
         return existing if isinstance(existing, WindowCheckpoints) else cls(cursor, every)
 
     def observe(self, record: Record) -> None:
-        self._observe(record)
+        self._observe(record)  # the cursor keeps the newest updatedTime of each window
         window = record.associated_slice
         if window is None:
             return
-        try:
-            value = self._cursor._extract_cursor_value(record)
-        except (ValueError, TypeError, KeyError):
-            return  # no usable updatedTime: the window is saved when it is closed
         with self._lock:
-            progress = self._open.get(window)
-            if progress is None:
+            if window not in self._open:
                 start = window.get(self._start_key)
                 if start is None:
                     return
-                progress = self._open[window] = _WindowProgress(self._converter.parse_value(start))
-            if progress.newest is not None and value < progress.newest:
-                progress.sorted = False  # not BILL's order: only the closed window is trusted
-            elif progress.newest is None or value > progress.newest:
-                progress.newest = value
+                self._open[window] = _WindowProgress(self._converter.parse_value(start))
             self._unsaved += 1
             if self._unsaved >= self._every:
                 self._save()
@@ -131,11 +121,15 @@ class WindowCheckpoints:
     def _save(self) -> None:
         """Add what each open window has read to the cursor's intervals and emit the state."""
         self._unsaved = 0
+        if not self._cursor._is_ascending_order:
+            return  # records came out of BILL's order: only windows read completely are trusted
+        newest_of = self._cursor._most_recent_cursor_value_per_partition
         read: list[MutableMapping[str, Any]] = []
-        for progress in self._open.values():
-            if not progress.sorted or progress.newest is None:
+        for window, progress in self._open.items():
+            newest = newest_of.get(window)
+            if newest is None:
                 continue
-            end = progress.newest - self._granularity
+            end = newest - self._granularity
             if end < progress.start or (progress.saved_to is not None and end <= progress.saved_to):
                 continue
             progress.saved_to = end
