@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 import requests
+from airbyte_cdk.sources.streams.call_rate import APIBudget, LimiterSession, MovingWindowCallRatePolicy, Rate
 from requests.adapters import BaseAdapter
 
 from source_bill.client.gate import Gate, GatedAdapter, gate_session, reset_gates, shared_gate
@@ -141,3 +143,53 @@ def test_given_sessions_sharing_a_gate_when_sending_concurrently_then_in_flight_
     assert inner.peak == 3
     assert isinstance(sessions[0].get_adapter("http://bill.example"), GatedAdapter)
     assert sessions[0].get_adapter("http://bill.example").inner is inner
+
+
+class _FirstCallSlowAdapter(BaseAdapter):
+    """Records when each request goes on the wire; the first answer takes half a second."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[float] = []
+        self.lock = threading.Lock()
+
+    def send(self, request, **kwargs):
+        with self.lock:
+            self.sent.append(time.monotonic())
+            first = len(self.sent) == 1
+        time.sleep(0.5 if first else 0.01)
+        response = requests.Response()
+        response.status_code = 200
+        response._content = b"{}"
+        response.request = request
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+def test_given_calls_queued_for_a_slot_when_sent_then_the_call_budget_holds_on_the_wire():
+    limit = 3
+    budget = APIBudget(
+        policies=[MovingWindowCallRatePolicy(rates=[Rate(limit, timedelta(seconds=1))], matchers=[])]
+    )
+    session = LimiterSession(api_budget=budget)
+    inner = _FirstCallSlowAdapter()
+    session.mount("http://", inner)
+    gate_session(session, Gate(1))
+
+    threads = [
+        threading.Thread(target=session.get, args=("http://bill.example/connect/v3/spend/transactions",))
+        for _ in range(2 * limit)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # Counted when asked for, calls 2 and 3 would count at 0 s but go out after the slow first one,
+    # and calls 4 to 6 would go out at 1 s: five calls within one second on the wire.
+    sent = sorted(inner.sent)
+    assert len(sent) == 2 * limit
+    gaps = [later - earlier for earlier, later in zip(sent, sent[limit:], strict=False)]
+    assert min(gaps) >= 0.99, gaps
