@@ -95,7 +95,20 @@ def test_shared_gate_is_one_per_key_until_reset():
     assert shared_gate("a", 3) is not first
 
 
-class _SlowAdapter(BaseAdapter):
+def _ok(request: requests.PreparedRequest) -> requests.Response:
+    response = requests.Response()
+    response.status_code = 200
+    response._content = b"{}"
+    response.request = request
+    return response
+
+
+class _FakeAdapter(BaseAdapter):
+    def close(self) -> None:
+        pass
+
+
+class _SlowAdapter(_FakeAdapter):
     def __init__(self) -> None:
         super().__init__()
         self.in_flight = 0
@@ -109,14 +122,7 @@ class _SlowAdapter(BaseAdapter):
         time.sleep(0.005)
         with self.lock:
             self.in_flight -= 1
-        response = requests.Response()
-        response.status_code = 200
-        response._content = b"{}"
-        response.request = request
-        return response
-
-    def close(self) -> None:
-        pass
+        return _ok(request)
 
 
 def test_given_sessions_sharing_a_gate_when_sending_concurrently_then_in_flight_never_exceeds_its_slots():
@@ -145,7 +151,7 @@ def test_given_sessions_sharing_a_gate_when_sending_concurrently_then_in_flight_
     assert sessions[0].get_adapter("http://bill.example").inner is inner
 
 
-class _FirstCallSlowAdapter(BaseAdapter):
+class _FirstCallSlowAdapter(_FakeAdapter):
     """Records when each request goes on the wire; the first answer takes half a second."""
 
     def __init__(self) -> None:
@@ -158,14 +164,7 @@ class _FirstCallSlowAdapter(BaseAdapter):
             self.sent.append(time.monotonic())
             first = len(self.sent) == 1
         time.sleep(0.5 if first else 0.01)
-        response = requests.Response()
-        response.status_code = 200
-        response._content = b"{}"
-        response.request = request
-        return response
-
-    def close(self) -> None:
-        pass
+        return _ok(request)
 
 
 def test_given_calls_queued_for_a_slot_when_sent_then_the_call_budget_holds_on_the_wire():
