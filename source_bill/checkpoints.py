@@ -69,6 +69,7 @@ def stretches_read(stream_state: Mapping[str, Any]) -> list[tuple[datetime, date
 
 @dataclass
 class _WindowProgress:
+    window: Any  # the window's slice, as the records carry it
     start: Any  # the window's lower bound, as a cursor value
     saved_to: Any = None  # the end of the last interval saved for this window
 
@@ -99,24 +100,29 @@ class WindowCheckpoints:
         return existing if isinstance(existing, WindowCheckpoints) else cls(cursor, every)
 
     def observe(self, record: Record) -> None:
+        # Per record, no lock and no slice hashing (a slice hashes its JSON): the records of a
+        # window come from one thread, and a count off by a few between threads only moves a save.
         self._observe(record)  # the cursor keeps the newest updatedTime of each window
         window = record.associated_slice
         if window is None:
             return
-        with self._lock:
-            if window not in self._open:
-                start = window.get(self._start_key)
-                if start is None:
-                    return
-                self._open[window] = _WindowProgress(self._converter.parse_value(start))
-            self._unsaved += 1
-            if self._unsaved >= self._every:
-                self._save()
+        if id(window) not in self._open:
+            start = window.get(self._start_key)
+            if start is None:
+                return
+            self._open[id(window)] = _WindowProgress(window, self._converter.parse_value(start))
+        self._unsaved += 1
+        if self._unsaved >= self._every:
+            with self._lock:
+                if self._unsaved >= self._every:
+                    self._save()
 
     def close_partition(self, partition: Partition) -> None:
         self._close(partition)
-        with self._lock:
-            self._open.pop(partition.to_slice(), None)
+        window = partition.to_slice()
+        for key, progress in list(self._open.items()):
+            if progress.window is window or progress.window == window:
+                self._open.pop(key, None)
 
     def _save(self) -> None:
         """Add what each open window has read to the cursor's intervals and emit the state."""
@@ -125,8 +131,8 @@ class WindowCheckpoints:
             return  # records came out of BILL's order: only windows read completely are trusted
         newest_of = self._cursor._most_recent_cursor_value_per_partition
         read: list[MutableMapping[str, Any]] = []
-        for window, progress in self._open.items():
-            newest = newest_of.get(window)
+        for progress in list(self._open.values()):
+            newest = newest_of.get(progress.window)
             if newest is None:
                 continue
             end = newest - self._granularity
