@@ -53,6 +53,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .checkpoints import WindowCheckpoints, records_between_saves
 from .client.gate import gate_session
+from .client.limits import MAX_PAGE_SIZE
 from .client.timestamps import format_cursor, parse_timestamp
 from .components import READ_TO, bill_context, forget_parsed_body, parsed_body
 
@@ -84,7 +85,7 @@ def tune_streams(streams: Iterable[Any], config: Mapping[str, Any]) -> None:
     except AirbyteTracedException:
         return  # no usable credentials: nothing will be read (discover and spec need no tuning)
     gate = context.gate()
-    page_size = int(config.get("page_size") or 100)
+    page_size = int(config.get("page_size") or MAX_PAGE_SIZE)  # the config has its default filled in
     for stream in streams:
         if not isinstance(stream, DefaultStream):
             continue

@@ -179,11 +179,12 @@ def sign_in_before_reading(config: Mapping[str, Any]) -> None:
     config error, instead of one error with a stack trace per stream. Anything else (BILL busy, the
     network) is left to the read, which retries it like any request.
     """
+    context = bill_context(config)  # the config is validated: this raises only on credentials it lacks
+    sessions = context.sessions()
+    if sessions is None:
+        return  # an API token: no session to open
     try:
-        context = bill_context(config)
-        sessions = context.sessions()
-        if sessions is not None:
-            sessions.session_id()
+        sessions.session_id()
     except AirbyteTracedException as error:
         if error.failure_type == FailureType.config_error:
             raise
