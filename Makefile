@@ -4,17 +4,21 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-reliability lint format lab bench clean
+.PHONY: install lock demo test test-reliability lint format lab bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) 2>/dev/null || { rm -rf $(VENV) && $(PYTHON) tools/bootstrap_venv.py $(VENV); }
 
-$(STAMP): pyproject.toml | $(PY)
+# constraints.txt locks every package to the versions the suite last passed with (`make lock` refreshes it).
+$(STAMP): pyproject.toml constraints.txt | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
+
+lock:
+	PYTHON=$(PYTHON) tools/lock.sh
 
 demo: install
 	$(PY) scripts/demo.py

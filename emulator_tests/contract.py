@@ -1,7 +1,7 @@
 """Replay BILL's official Postman collection against the emulator.
 
-The collection (`<repo root>/../shared/bill-api/bill-v3-postman-collection.json`, BILL's own data; read
-here, never copied into the project) holds every v3 request with an example success response. This
+The collection (BILL's own data, as the facts-only fixture `tests_support/data/bill_collection.json`
+derived by `tools/derive_collection_fixture.py`) holds every v3 request with an example success response. This
 module loads the requests of the four folders the project covers, fills the collection's variables
 from the emulator's seeded data, prepares what a request needs, sends it, and checks the answer: the
 status is the example's success status, and the answer's JSON keys cover the example's keys,
@@ -56,9 +56,9 @@ from typing import Any
 import requests
 
 from bill_emulator import EmulatorServer, EmulatorSettings, Limits
+from tests_support.collection import load_collection
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-COLLECTION_PATH = REPO_ROOT.parent / "shared" / "bill-api" / "bill-v3-postman-collection.json"
 REPORT_PATH = REPO_ROOT / "build" / "contract-report.txt"
 FOLDERS = ("AP & AR Authentication", "AP & AR", "Partner Operations", "Spend & Expense")
 SUCCESS_CODES = (200, 201, 204)
@@ -175,10 +175,10 @@ def _request(folder: str, trail: tuple[str, ...], item: dict[str, Any]) -> Colle
     )
 
 
-@functools.lru_cache(maxsize=2)
-def load_requests(path: Path = COLLECTION_PATH) -> tuple[CollectionRequest, ...]:
+@functools.lru_cache(maxsize=1)
+def load_requests() -> tuple[CollectionRequest, ...]:
     """The requests of the four in-scope folders, in collection order."""
-    collection = json.loads(path.read_text(encoding="utf-8"))
+    collection = load_collection()
     found = [
         _request(folder["name"], trail, item)
         for folder in collection["item"]

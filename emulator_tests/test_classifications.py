@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,10 +13,7 @@ import requests
 
 from bill_emulator import EmulatorSettings, running_emulator
 from emulator_tests.wire import assert_bill_error, login, org_session, walk
-
-COLLECTION = (
-    Path(__file__).resolve().parents[1].parent / "shared" / "bill-api" / "bill-v3-postman-collection.json"
-)
+from tests_support.collection import load_collection
 
 # segment -> (id prefix, bulk wrapper key, a valid create body)
 KINDS: dict[str, tuple[str, str, dict[str, Any]]] = {
@@ -83,7 +79,7 @@ def examples() -> dict[tuple[str, str], Any]:
                     found[(request["method"], path)] = json.loads(response["body"])
                     break
 
-    walk_items(json.loads(COLLECTION.read_text(encoding="utf-8"))["item"])
+    walk_items(load_collection()["item"])
     return found
 
 

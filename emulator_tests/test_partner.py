@@ -4,7 +4,6 @@ adds the user's phone, signs in as that user and works at organization level."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,10 +11,8 @@ import requests
 
 from bill_emulator import EmulatorServer, EmulatorSettings, running_emulator
 from emulator_tests.wire import assert_bill_error, key_paths, walk
-
-COLLECTION = (
-    Path(__file__).resolve().parents[1].parent / "shared" / "bill-api" / "bill-v3-postman-collection.json"
-)
+from tests_support.collection import folder as folder_of
+from tests_support.collection import requests_of
 
 NEW_ORGANIZATION = {
     "name": "Rice Cakes Inc",
@@ -99,16 +96,7 @@ def create_user(server, partner, org_id: str, name: str, **overrides: Any) -> re
 
 def collection_example(folder: str, name: str) -> Any:
     """The success example body of one request of BILL's Postman collection."""
-    if not COLLECTION.exists():
-        pytest.skip(f"BILL's Postman collection is not at {COLLECTION}")
-
-    def items(nodes: list[dict[str, Any]]):
-        for node in nodes:
-            yield from items(node["item"]) if "item" in node else [node]
-
-    collection = json.loads(COLLECTION.read_text(encoding="utf-8"))
-    top = next(f for f in collection["item"] if f["name"] == folder)
-    request = next(i for i in items(top["item"]) if i["name"] == name)
+    request = next(i for i in requests_of(folder_of(folder)["item"]) if i["name"] == name)
     response = next(r for r in request["response"] if r["code"] in (200, 201))
     return json.loads(response["body"])
 

@@ -1,13 +1,12 @@
 """Payables (vendors, bills, approvals, documents, AP payments, vendor credits, recurring bills) and the AR
 credit memos and recurring invoices, as BILL documents them. Shapes are checked against the example
-responses of BILL's official Postman collection (read from ../shared/bill-api, never copied)."""
+responses of BILL's official Postman collection (the facts-only fixture in tests_support/data)."""
 
 from __future__ import annotations
 
 import json
 from datetime import date, timedelta
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,10 +14,8 @@ import requests
 
 from bill_emulator import EmulatorSettings, running_emulator
 from emulator_tests.wire import assert_bill_error, org_session, walk
+from tests_support.collection import folder
 
-COLLECTION = (
-    Path(__file__).resolve().parents[1].parent / "shared" / "bill-api" / "bill-v3-postman-collection.json"
-)
 FUTURE = (date.today() + timedelta(days=10)).isoformat()
 PDF = b"%PDF-1.4\n% source-bill payables test\n%%EOF\n"
 
@@ -43,10 +40,7 @@ def _examples() -> dict[str, tuple[int, Any]]:
                     )
                     break
 
-    collection = json.loads(COLLECTION.read_text(encoding="utf-8"))
-    for folder in collection["item"]:
-        if folder["name"] == "AP & AR":
-            walk_items(folder["item"], ("AP & AR",))
+    walk_items(folder("AP & AR")["item"], ("AP & AR",))
     return found
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,10 +12,7 @@ import requests
 
 from bill_emulator import EmulatorServer, EmulatorSettings, Limits, running_emulator
 from emulator_tests.wire import assert_bill_error, key_paths, walk
-
-COLLECTION = (
-    Path(__file__).resolve().parents[1].parent / "shared" / "bill-api" / "bill-v3-postman-collection.json"
-)
+from tests_support.collection import folder, requests_of
 
 
 @pytest.fixture(scope="module")
@@ -55,19 +51,7 @@ def all_of(se: requests.Session, server: EmulatorServer, path: str, **params: An
 
 def example_items(name: str) -> set[str]:
     """Key paths of the objects in a Spend & Expense success example of BILL's Postman collection."""
-    if not COLLECTION.exists():
-        pytest.skip(f"BILL's Postman collection is not at {COLLECTION}")
-
-    def items(nodes: list[dict[str, Any]]):
-        for node in nodes:
-            yield from items(node["item"]) if "item" in node else [node]
-
-    folder = next(
-        f
-        for f in json.loads(COLLECTION.read_text(encoding="utf-8"))["item"]
-        if f["name"] == "Spend & Expense"
-    )
-    request = next(i for i in items(folder["item"]) if i["name"] == name)
+    request = next(i for i in requests_of(folder("Spend & Expense")["item"]) if i["name"] == name)
     body = json.loads(next(r for r in request["response"] if r["code"] == 200)["body"])
     objects = body["results"] if isinstance(body, dict) and "results" in body else [body]
     return set().union(*(key_paths(o) for o in objects))

@@ -97,8 +97,10 @@ def fresh_install(tmp_path_factory) -> Iterator[FreshInstall]:
     root = base / "venv"
     venv.EnvBuilder(with_pip=False, clear=True).create(root)
     install = FreshInstall(root, wheel)
-    # `pip install <wheel>`: runtime dependencies only, exactly what the image gets.
-    _pip("--python", str(install.python), "install", "--quiet", str(wheel))
+    # `pip install <wheel>`: runtime dependencies only, exactly what the image gets, at the locked versions.
+    _pip(
+        "--python", str(install.python), "install", "--quiet", "-c", str(REPO / "constraints.txt"), str(wheel)
+    )
     yield install
 
 

@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_COLLECTION = REPO.parent / "shared" / "bill-api" / "bill-v3-postman-collection.json"
+#: The facts-only fixture of BILL's collection (`tools/derive_collection_fixture.py`); the collection
+#: itself (`--collection`) gives the same examples.
+DEFAULT_COLLECTION = REPO / "tests_support" / "data" / "bill_collection.json"
 SCHEMAS_DIR = REPO / "source_bill" / "schemas"
 
 #: stream -> collection endpoints ("METHOD path") whose example answers describe its records.

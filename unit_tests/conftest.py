@@ -11,7 +11,6 @@ import pytest
 from source_bill.client.sessions import reset_shared_sessions
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-COLLECTION_PATH = REPO_ROOT.parent / "shared" / "bill-api" / "bill-v3-postman-collection.json"
 
 
 class SleepRecorder:
@@ -46,10 +45,3 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> SleepRecorder:
     monkeypatch.setattr("source_bill.client.sessions.time", recorder)
     monkeypatch.setattr("source_bill.check.time", recorder)
     return recorder
-
-
-@pytest.fixture(scope="session")
-def collection_path() -> Path:
-    if not COLLECTION_PATH.exists():
-        pytest.skip(f"BILL's Postman collection is not at {COLLECTION_PATH}")
-    return COLLECTION_PATH

@@ -1,6 +1,7 @@
 """Schemas cover every field of BILL's official collection examples, correctly typed and nullable.
 
-Field sets are re-derived here from the collection (`../shared/bill-api/...`), independently of
+Field sets are re-derived here from the collection (its facts-only fixture, `tests_support/data/`),
+independently of
 `tools/generate_schemas.py`, starting from the request path each stream really uses.
 """
 
@@ -16,6 +17,7 @@ import pytest
 import yaml
 
 from source_bill.client.pagination import cursor_param
+from tests_support.collection import load_collection
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMAS = REPO / "source_bill" / "schemas"
@@ -49,8 +51,8 @@ STREAM_PATHS = _stream_paths()
 
 
 @pytest.fixture(scope="module")
-def examples(collection_path: Path) -> dict[str, list[Any]]:
-    collection = json.loads(collection_path.read_text())
+def examples() -> dict[str, list[Any]]:
+    collection = load_collection()
     found: dict[str, list[Any]] = {}
 
     def walk(items):
@@ -171,18 +173,12 @@ def test_given_typed_fields_then_bill_types_are_kept():
     assert recurring["schedule"]["properties"]["frequency"]["type"] == ["integer", "null"]
 
 
-def test_given_committed_schemas_when_regenerated_then_identical(collection_path):
+def test_given_committed_schemas_when_regenerated_then_identical():
     import subprocess
     import sys
 
     result = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "tools" / "generate_schemas.py"),
-            "--check",
-            "--collection",
-            str(collection_path),
-        ],
+        [sys.executable, str(REPO / "tools" / "generate_schemas.py"), "--check"],
         capture_output=True,
         text=True,
     )
