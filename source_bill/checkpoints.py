@@ -4,13 +4,14 @@ The CDK's cursor saves a stream's state when a partition (an `updatedTime` windo
 `partitions.py`) has been read completely; a sync killed in the middle of a window of a hundred
 pages read the whole window again. BILL returns a window's records sorted on `updatedTime`
 (ascending, the windows ask for it), so once a record at time t has been handed on, every record
-of that window before t has been too: the window is read from its start up to t - 1 ms.
+of that window before t's second has been too (checked to the second, the precision some BILL
+sorts at: `windows.py`): the window is read from its start up to the second before t's.
 
 `WindowCheckpoints` adds that interval to the cursor every `every` records of the stream, for
 every window being read at that moment, and the cursor saves state as it does when a window is
 closed. Records are put on the CDK's queue before the cursor sees them, and the state message
-goes on the same queue, so a state message never covers a record not yet delivered. Should a
-window's records ever come out of order (the cursor notices), nothing more is saved inside windows.
+goes on the same queue, so a state message never covers a record not yet delivered. Once a page
+of the stream came out of order (`windows.WindowOrder`), nothing more is saved inside windows.
 
 With one window open (or all windows before it read) the state stays the CDK's single
 `updatedTime`. While windows further on are read in parallel, it is the CDK's `date-range` form,
@@ -34,7 +35,9 @@ from airbyte_cdk.sources.streams.concurrent.state_converters.abstract_stream_sta
 )
 from airbyte_cdk.sources.types import Record
 
+from .cdk_internals import CursorInternals
 from .client.timestamps import parse_timestamp
+from .windows import WindowOrder, whole_second
 
 #: A stream's state is saved every this share of a page of records.
 SAVES_PER_PAGE = 2
@@ -77,65 +80,71 @@ class _WindowProgress:
 class WindowCheckpoints:
     """Saves a stream's state inside its windows (see the module doc). Installed on a cursor."""
 
-    def __init__(self, cursor: ConcurrentCursor, every: int) -> None:
+    def __init__(self, cursor: CursorInternals, every: int, order: WindowOrder) -> None:
         self._cursor = cursor
         self._every = max(1, every)
-        self._converter = cursor._connector_state_converter
-        self._lock = cursor._lock
-        self._start_key = cursor._slice_boundary_fields_wrapper[0]
-        self._granularity = cursor._cursor_granularity or timedelta(milliseconds=1)
+        self._order = order
+        self._converter = cursor.converter
+        self._granularity = cursor.granularity or timedelta(milliseconds=1)
         self._open: dict[Any, _WindowProgress] = {}
         self._unsaved = 0
-        self._observe: Callable[[Record], None] = cursor.observe
-        self._close: Callable[[Partition], None] = cursor.close_partition
+        cursor.wrap("observe", self._observing)
+        cursor.wrap("close_partition", self._closing)
         self._to_state_message = self._converter.convert_to_state_message
-        cursor.observe = self.observe  # type: ignore[method-assign]
-        cursor.close_partition = self.close_partition  # type: ignore[method-assign]
-        self._converter.convert_to_state_message = self.to_state_message  # type: ignore[method-assign]
-        cursor.bill_checkpoints = self  # type: ignore[attr-defined]
+        self._converter.convert_to_state_message = self.to_state_message
+        cursor.cursor.bill_checkpoints = self
 
     @classmethod
-    def install(cls, cursor: ConcurrentCursor, every: int) -> WindowCheckpoints:
+    def install(cls, cursor: ConcurrentCursor, every: int, order: WindowOrder) -> WindowCheckpoints | None:
         existing = getattr(cursor, "bill_checkpoints", None)
-        return existing if isinstance(existing, WindowCheckpoints) else cls(cursor, every)
+        if isinstance(existing, WindowCheckpoints):
+            return existing
+        internals = CursorInternals.of(cursor)
+        return cls(internals, every, order) if internals is not None else None
 
-    def observe(self, record: Record) -> None:
-        # Per record, no lock and no slice hashing (a slice hashes its JSON): the records of a
-        # window come from one thread, and a count off by a few between threads only moves a save.
-        self._observe(record)  # the cursor keeps the newest updatedTime of each window
-        window = record.associated_slice
-        if window is None:
-            return
-        if id(window) not in self._open:
-            start = window.get(self._start_key)
-            if start is None:
+    def _observing(self, observe: Callable[[Record], None]) -> Callable[[Record], None]:
+        def observe_and_count(record: Record) -> None:
+            # Per record, no lock and no slice hashing (a slice hashes its JSON): the records of a
+            # window come from one thread, and a count off by a few between threads only moves a save.
+            observe(record)  # the cursor keeps the newest updatedTime of each window
+            window = record.associated_slice
+            if window is None:
                 return
-            self._open[id(window)] = _WindowProgress(window, self._converter.parse_value(start))
-        self._unsaved += 1
-        if self._unsaved >= self._every:
-            with self._lock:
-                if self._unsaved >= self._every:
-                    self._save()
+            if id(window) not in self._open:
+                start = window.get(self._cursor.start_key)
+                if start is None:
+                    return
+                self._open[id(window)] = _WindowProgress(window, self._converter.parse_value(start))
+            self._unsaved += 1
+            if self._unsaved >= self._every:
+                with self._cursor.lock:
+                    if self._unsaved >= self._every:
+                        self._save()
 
-    def close_partition(self, partition: Partition) -> None:
-        self._close(partition)
-        window = partition.to_slice()
-        for key, progress in list(self._open.items()):
-            if progress.window is window or progress.window == window:
-                self._open.pop(key, None)
+        return observe_and_count
+
+    def _closing(self, close: Callable[[Partition], None]) -> Callable[[Partition], None]:
+        def close_and_forget(partition: Partition) -> None:
+            close(partition)
+            window = partition.to_slice()
+            for key, progress in list(self._open.items()):
+                if progress.window is window or progress.window == window:
+                    self._open.pop(key, None)
+
+        return close_and_forget
 
     def _save(self) -> None:
         """Add what each open window has read to the cursor's intervals and emit the state."""
         self._unsaved = 0
-        if not self._cursor._is_ascending_order:
+        if self._order.unordered:
             return  # records came out of BILL's order: only windows read completely are trusted
-        newest_of = self._cursor._most_recent_cursor_value_per_partition
+        newest_of = self._cursor.newest_per_window()
         read: list[MutableMapping[str, Any]] = []
         for progress in list(self._open.values()):
             newest = newest_of.get(progress.window)
             if newest is None:
                 continue
-            end = newest - self._granularity
+            end = whole_second(newest) - self._granularity
             if end < progress.start or (progress.saved_to is not None and end <= progress.saved_to):
                 continue
             progress.saved_to = end
@@ -146,12 +155,7 @@ class WindowCheckpoints:
                     self._converter.MOST_RECENT_RECORD_KEY: end,
                 }
             )
-        state = self._cursor._concurrent_state
-        if not read or "slices" not in state:
-            return
-        state["slices"].extend(read)
-        self._cursor._merge_partitions()
-        self._cursor._emit_state_message()
+        self._cursor.add_intervals_and_emit(read)
 
     def to_state_message(
         self, cursor_field: Any, stream_state: MutableMapping[str, Any]

@@ -6,7 +6,6 @@
   HTTP status (BDC_1109 re-login, BDC_1322, BDC_1144 ...), and actionable messages.
 * `BillCursorPagination`: `nextPage` cursors, page-size caps and the repeated-cursor guard.
 * `BillRecordExtractor`: a page's `results`, from the body parsed once per response.
-* `BillWindowFilter`: the records of one `updatedTime` window (see `source_bill.partitions`).
 
 The rules themselves live in `source_bill.client`; these classes only adapt them to the CDK.
 """
@@ -24,7 +23,6 @@ import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.auth.declarative_authenticator import DeclarativeAuthenticator
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
-from airbyte_cdk.sources.declarative.extractors.record_filter import RecordFilter
 from airbyte_cdk.sources.declarative.interpolation.interpolated_string import InterpolatedString
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination_strategy import (
     PaginationStrategy,
@@ -49,9 +47,9 @@ from .client.sessions import (
     shared_login_budget,
     shared_session_manager,
 )
-from .client.timestamps import parse_timestamp
 from .client.urls import InvalidBaseUrlError, api_url
 from .config import API_ROOT_KEY
+from .windows import WindowWalks
 
 logger = logging.getLogger("airbyte")
 
@@ -430,6 +428,8 @@ class BillCursorPagination(PaginationStrategy):
     parameters: InitVar[Mapping[str, Any]]
     page_size: int | str | None = None
     endpoint: str = ""
+    #: Set by `partitions.tune_streams` on lists read in updatedTime windows (`windows.py`).
+    window_walks: WindowWalks | None = None
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         requested = self.page_size
@@ -438,6 +438,7 @@ class BillCursorPagination(PaginationStrategy):
         self._page_size = clamp_page_size(self.endpoint or "/v3/", int(requested) if requested else None)
         self._stream = str(parameters.get("name") or self.endpoint)
         self._guards = ThreadCursorGuards()
+        self._said: set[str] = set()
 
     @property
     def initial_token(self) -> Any | None:
@@ -450,20 +451,41 @@ class BillCursorPagination(PaginationStrategy):
         last_record: Record | None,
         last_page_token_value: Any | None = None,
         page_size_override: int | None = None,
+        stream_slice: StreamSlice | None = None,
     ) -> Any | None:
         try:
             page = parsed_body(response)
         except ValueError:
             return None
-        if _passed_window_end(page):
-            return None  # the rest of the list belongs to later windows
         cursor = next_cursor(page)
         if cursor is None:
             return None
+        if self.window_walks is not None and self.window_walks.may_stop(stream_slice):
+            return None  # checked: the rest of the list lies past this window's end (`windows.py`)
+        results = page.get("results") if isinstance(page, Mapping) else None
+        first_page = last_page_token_value is None
+        empty = isinstance(results, list) and not results
+        if empty:
+            self._say(
+                "empty page",
+                "BILL sent an empty page that still carries a nextPage cursor; it is followed once, and "
+                "a second empty page ends the walk.",
+            )
+        elif isinstance(results, list) and len(results) < self._page_size:
+            self._say(
+                "page size",
+                f"BILL sent {len(results)} records on a page that is not the last, when {self._page_size} "
+                "were asked for; the cursor is followed to the end as usual.",
+            )
         try:
-            return self._guards.follow(cursor, first_page=last_page_token_value is None, what=self._stream)
+            return self._guards.follow(cursor, first_page=first_page, what=self._stream, empty_page=empty)
         except RepeatedCursorError as error:
             raise as_traced(error, None, self._stream) from None
+
+    def _say(self, deviation: str, message: str) -> None:
+        if deviation not in self._said:
+            self._said.add(deviation)
+            logger.warning(f"Stream {self._stream}: {message}")
 
     def get_page_size(self) -> int | None:
         return self._page_size
@@ -499,48 +521,3 @@ class BillRecordExtractor(RecordExtractor):
             yield from extracted
         elif extracted:
             yield extracted
-
-
-#: Window of a list read from a point onwards (`source_bill.partitions`): the slice's `end_time`
-#: ends the window, while the request asks up to `read_to` so that the first page, read ahead to
-#: size the window, is the very same request.
-READ_TO = "read_to"
-#: Set on a record past the end of its window; the paginator stops there.
-_PAST_WINDOW_END = "__bill_past_window_end"
-
-
-def _passed_window_end(page: Any) -> bool:
-    if not isinstance(page, Mapping):
-        return False
-    results = page.get("results")
-    return bool(results) and isinstance(results[-1], dict) and results[-1].get(_PAST_WINDOW_END) is True
-
-
-@dataclass
-class BillWindowFilter(RecordFilter):
-    """Keeps the records of a window read from a point onwards (see `READ_TO`).
-
-    The list is sorted on `updatedTime`: a record after the window's end is read again as part of
-    the next window, and once one is seen the window is complete.
-    """
-
-    def filter_records(
-        self,
-        records: Iterable[Mapping[str, Any]],
-        stream_state: Any,
-        stream_slice: StreamSlice | None = None,
-        next_page_token: Mapping[str, Any] | None = None,
-    ) -> Iterable[Mapping[str, Any]]:
-        end = None
-        if stream_slice is not None and stream_slice.extra_fields.get(READ_TO):
-            end = parse_timestamp(stream_slice.get("end_time"))
-        if end is None:
-            yield from records
-            return
-        for record in records:
-            moment = parse_timestamp(record.get("updatedTime"))
-            if moment is not None and moment > end:
-                if isinstance(record, dict):
-                    record[_PAST_WINDOW_END] = True
-                continue
-            yield record

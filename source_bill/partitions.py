@@ -14,10 +14,12 @@ page; no client reads P pages at latency L faster than P x L / 3. To stay close 
     page instead of asking again (one request in all for a list of one page, e.g. the
     incremental sync of a list where nothing changed);
   - otherwise the page's time span gives the density of records there, the window ends after
-    about `PAGES_PER_WINDOW` pages at that density, and the next first page is fetched from
-    that point. Each window asks for records up to now (so that its first request is the one
-    made ahead) and stops at its end (`components.BillWindowFilter`); the CDK reads the windows
-    in parallel while the next ones are being cut, and no page is fetched only to size them.
+    about `PAGES_PER_WINDOW` pages at that density (at a whole second), and the next first page
+    is fetched from that point. Each window asks for records up to now (so that its first request
+    is the one made ahead) and stops at its end once a page proves the rest lies past it
+    (`windows.py`); the CDK reads the windows in parallel while the next ones are being cut, and
+    no page is fetched only to size them. Once a page of the stream came out of order, the rest
+    is one window.
 * Streams read one request per parent record (customer bank accounts, partner users and roles)
   are started last: their many one-page partitions fill the slots while the last windows of the
   large lists finish, instead of queueing ahead of them.
@@ -29,6 +31,7 @@ advances over windows read completely.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import threading
@@ -51,16 +54,25 @@ from airbyte_cdk.sources.streams.concurrent.default_stream import DefaultStream
 from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from . import cdk_internals as cdk
 from .checkpoints import WindowCheckpoints, records_between_saves
 from .client.gate import gate_session
 from .client.limits import MAX_PAGE_SIZE
 from .client.timestamps import format_cursor, parse_timestamp
-from .components import READ_TO, bill_context, forget_parsed_body, parsed_body
+from .components import BillCursorPagination, bill_context, forget_parsed_body, parsed_body
+from .windows import (
+    CURSOR_FIELD,
+    END,
+    READ_TO,
+    START,
+    BillWindowFilter,
+    WindowOrder,
+    WindowWalks,
+    whole_second,
+)
 
 logger = logging.getLogger("airbyte")
 
-CURSOR_FIELD = "updatedTime"
-START, END = "start_time", "end_time"
 #: Pages a window holds at least, and the share of what is left that it holds (see `window_cut`).
 PAGES_PER_WINDOW = 12
 WINDOWS_AHEAD = 16
@@ -90,19 +102,31 @@ def tune_streams(streams: Iterable[Any], config: Mapping[str, Any]) -> None:
         if not isinstance(stream, DefaultStream):
             continue
         for requester in _requesters(stream):
-            http_client = getattr(requester, "_http_client", None)
-            session = getattr(http_client, "_session", None)
+            session = cdk.requester_session(requester)
             if isinstance(session, requests.Session):
                 gate_session(session, gate)
-            light_call_budget(getattr(http_client, "_api_budget", None))
+            light_call_budget(cdk.requester_call_budget(requester))
         if isinstance(stream.cursor, ConcurrentCursor):
             fast_timestamps(stream.cursor)
-        generator = stream._stream_partition_generator
+        generator = cdk.partition_generator(stream)
         if isinstance(generator, StreamSlicerPartitionGenerator):
-            windows = UpdatedTimeWindows.for_stream(stream.name, generator)
-            if windows is not None:
-                generator._stream_slicer = windows
-                WindowCheckpoints.install(stream.cursor, records_between_saves(page_size))
+            order = WindowOrder(stream.name)
+            _check_pages(generator, order)
+            windows = UpdatedTimeWindows.for_stream(stream.name, generator, order)
+            if windows is not None and cdk.replace_generator_slicer(generator, windows):
+                WindowCheckpoints.install(stream.cursor, records_between_saves(page_size), order)
+
+
+def _check_pages(generator: Any, order: WindowOrder) -> None:
+    """Give the stream's record filter and paginator the checks of `windows.py`."""
+    retriever = cdk.generator_retriever(generator)
+    selector = getattr(retriever, "record_selector", None)
+    record_filter = getattr(selector, "record_filter", None)
+    if isinstance(record_filter, BillWindowFilter):
+        walks = record_filter.window_walks = WindowWalks(order)
+        strategy = getattr(getattr(retriever, "paginator", None), "pagination_strategy", None)
+        if isinstance(strategy, BillCursorPagination):
+            strategy.window_walks = walks
 
 
 def light_call_budget(budget: Any) -> None:
@@ -113,8 +137,8 @@ def light_call_budget(budget: Any) -> None:
     headers and URL and all, stay in memory for an hour (a tenth of the connector's peak memory
     after 5,000 requests). The budget only counts and times calls, so they are recorded by name.
     """
-    for policy in getattr(budget, "_policies", None) or []:
-        factory = getattr(getattr(policy, "_limiter", None), "bucket_factory", None)
+    for policy in cdk.budget_policies(budget):
+        factory = cdk.policy_bucket_factory(policy)
         wrap_item = getattr(factory, "wrap_item", None)
         if wrap_item is None or getattr(wrap_item, "bill_light", False):
             continue
@@ -134,7 +158,7 @@ def fast_timestamps(cursor: ConcurrentCursor) -> None:
     string of exactly BILL's shape, `fromisoformat` gives the same aware datetime as the first of
     those formats (`%Y-%m-%dT%H:%M:%S.%f%z`); anything else still goes through the formats.
     """
-    converter = getattr(cursor, "_connector_state_converter", None)
+    converter = cdk.cursor_state_converter(cursor)
     parse = getattr(converter, "parse_timestamp", None)
     if parse is None or getattr(parse, "bill_fast", False):
         return
@@ -163,21 +187,17 @@ def schedule(streams: Sequence[Any]) -> list[Any]:
 
 
 def _has_parent(stream: Any) -> bool:
-    generator = getattr(stream, "_stream_partition_generator", None)
-    return isinstance(getattr(generator, "_stream_slicer", None), SubstreamPartitionRouter)
-
-
-def _retriever(generator: Any) -> Any:
-    return getattr(getattr(generator, "_partition_factory", None), "_retriever", None)
+    generator = cdk.partition_generator(stream)
+    return isinstance(cdk.generator_slicer(generator), SubstreamPartitionRouter)
 
 
 def _requesters(stream: DefaultStream) -> Iterator[HttpRequester]:
     """The requesters a stream reads through, its parent streams' included."""
-    generator = stream._stream_partition_generator
-    requester = getattr(_retriever(generator), "requester", None)
+    generator = cdk.partition_generator(stream)
+    requester = getattr(cdk.generator_retriever(generator), "requester", None)
     if isinstance(requester, HttpRequester):
         yield requester
-    slicer = getattr(generator, "_stream_slicer", None)
+    slicer = cdk.generator_slicer(generator)
     if isinstance(slicer, SubstreamPartitionRouter):
         for parent in slicer.parent_stream_configs:
             if isinstance(parent.stream, DefaultStream):
@@ -252,13 +272,15 @@ class PageSpan:
 
     @classmethod
     def of(cls, records: list[Any]) -> PageSpan | None:
-        if len(records) < 2 or not isinstance(records[0], Mapping) or not isinstance(records[-1], Mapping):
+        """The page's span, or None when it cannot size a window: fewer than two records, one without
+        an updatedTime, or records out of order to the second (BILL did not sort them)."""
+        moments = [parse_timestamp(r.get(CURSOR_FIELD)) if isinstance(r, Mapping) else None for r in records]
+        if len(moments) < 2 or any(moment is None for moment in moments):
             return None
-        oldest = parse_timestamp(records[0].get(CURSOR_FIELD))
-        newest = parse_timestamp(records[-1].get(CURSOR_FIELD))
-        if oldest is None or newest is None or newest < oldest:
+        seconds = [whole_second(moment) for moment in moments]  # type: ignore[union-attr]
+        if any(later < earlier for earlier, later in itertools.pairwise(seconds)):
             return None
-        return cls(len(records), oldest, newest)
+        return cls(len(records), min(moments), max(moments))  # type: ignore[type-var]
 
     @property
     def density(self) -> float:
@@ -292,29 +314,39 @@ def window_cut(page: PageSpan, previous: PageSpan | None, end: datetime, page_si
             seconds = min(seconds, math.log1p(growth * target / density) / growth)
     if seconds >= left:
         return end
-    cut = _whole_ms(page.oldest + timedelta(seconds=seconds))
-    return max(cut, _whole_ms(page.newest) + _MILLISECOND)
+    # At a whole second, after the page's last record: a window's end is then the last millisecond of
+    # a second, and a record in a later second lies past it even where BILL sorts to the second only.
+    return max(
+        whole_second(page.oldest + timedelta(seconds=seconds)), _whole_second_from(page.newest + _MILLISECOND)
+    )
 
 
-def _whole_ms(moment: datetime) -> datetime:
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+def _whole_second_from(moment: datetime) -> datetime:
+    """The first whole second at or after `moment`."""
+    second = whole_second(moment)
+    return second if second == moment else second + timedelta(seconds=1)
 
 
 class UpdatedTimeWindows:
     """Stream slicer for a list BILL filters and sorts on `updatedTime` (see the module doc)."""
 
-    def __init__(self, stream_name: str, cursor: ConcurrentCursor, retriever: Any) -> None:
+    def __init__(
+        self, stream_name: str, cursor: ConcurrentCursor, retriever: Any, order: WindowOrder
+    ) -> None:
         self._stream_name = stream_name
         self._cursor = cursor
         self._requester: HttpRequester = retriever.requester
-        self._paginator = getattr(retriever, "_paginator", None) or getattr(retriever, "paginator", None)
+        self._paginator = retriever.paginator
+        self._order = order
 
     @classmethod
-    def for_stream(cls, name: str, generator: StreamSlicerPartitionGenerator) -> UpdatedTimeWindows | None:
+    def for_stream(
+        cls, name: str, generator: StreamSlicerPartitionGenerator, order: WindowOrder
+    ) -> UpdatedTimeWindows | None:
         """The slicer for a stream, or None when its list is not filtered and sorted on updatedTime
         up to a window's `read_to`."""
-        cursor = generator._stream_slicer
-        retriever = _retriever(generator)
+        cursor = cdk.generator_slicer(generator)
+        retriever = cdk.generator_retriever(generator)
         requester = getattr(retriever, "requester", None)
         if not isinstance(cursor, ConcurrentCursor) or not isinstance(requester, HttpRequester):
             return None
@@ -328,7 +360,7 @@ class UpdatedTimeWindows:
         filters = str(params.get("filters"))
         if params.get("sort") != f"{CURSOR_FIELD}:asc" or f'{CURSOR_FIELD}:lte:"{later}"' not in filters:
             return None
-        return cls(name, cursor, retriever)
+        return cls(name, cursor, retriever, order)
 
     def stream_slices(self) -> Iterable[StreamSlice]:
         # The stretches left to read, taken at once: the cursor walks its saved intervals by index
@@ -356,9 +388,11 @@ class UpdatedTimeWindows:
             if not records and not more:
                 return  # nothing from here to the end
             # The window's reader gets this answer as its first page instead of asking again.
-            replays = Replays.of(self._requester._http_client._session)
+            replays = Replays.of(cdk.requester_session(self._requester))
             replays.keep(response)
-            page = PageSpan.of(records) if more and count < MAX_WINDOWS else None
+            # Once the stream's pages came out of order, the rest is one window read to BILL's end.
+            sized = more and count < MAX_WINDOWS and not self._order.unordered
+            page = PageSpan.of(records) if sized else None
             cut = window_cut(page, previous, end, int(params.get("max") or len(records))) if page else end
             if cut >= end:
                 yield piece

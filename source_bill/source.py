@@ -19,9 +19,9 @@ from airbyte_cdk.models import (
     Status,
 )
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
-from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from . import cdk_internals as cdk
 from .check import check_connection
 from .client.errors import BillApiError
 from .client.sessions import reset_shared_sessions
@@ -38,7 +38,7 @@ RECORDS_IN_FLIGHT = 1_000
 @lru_cache(maxsize=4)
 def _parsed_manifest(path: str) -> Mapping[str, Any]:
     with open(path) as manifest:
-        return YamlDeclarativeSource._parse(manifest.read())
+        return cdk.parse_manifest(manifest.read())
 
 
 def _set_read_timeouts(node: Any, seconds: int) -> None:
@@ -54,7 +54,7 @@ def _set_read_timeouts(node: Any, seconds: int) -> None:
             _set_read_timeouts(item, seconds)
 
 
-class SourceBill(YamlDeclarativeSource):
+class SourceBill(cdk.DeclarativeSourceHooks):
     """BILL source. Build it with the config, catalog and state of the run (see `run.py`).
 
     The CDK's declarative source reads only the config given to its constructor. So that
@@ -89,12 +89,12 @@ class SourceBill(YamlDeclarativeSource):
         # 10,000 records; when the writer is the slower side (at low latency) it fills, and the
         # records in it were half of the connector's peak memory in a long sync. A few pages keep
         # the writer busy just as well. (The writer itself never blocks on a full queue.)
-        self._concurrent_source._queue.maxsize = RECORDS_IN_FLIGHT
+        cdk.cap_record_queue(self, RECORDS_IN_FLIGHT)
 
-    def _read_and_parse_yaml_file(self, path_to_yaml_file: str) -> Any:
+    def load_manifest(self, path_to_yaml_file: str) -> Any:
         # Parsed once per process; every source gets its own copy.
         manifest = copy.deepcopy(_parsed_manifest(path_to_yaml_file))
-        seconds = request_timeout(getattr(self, "_raw_config", {}))
+        seconds = request_timeout(self._raw_config)
         if seconds is not None:
             _set_read_timeouts(manifest, seconds)
         return manifest
@@ -106,7 +106,7 @@ class SourceBill(YamlDeclarativeSource):
         state: list[AirbyteStateMessage] | None = None,
     ) -> SourceBill:
         """This source if it was built from these arguments, else a new one that is."""
-        same_config = prepare_config(config) == self._config
+        same_config = prepare_config(config) == cdk.source_config(self)
         same_catalog = catalog is None or catalog == self._catalog_arg
         same_state = state is None or state == (self._state_arg or [])
         if same_config and same_catalog and same_state:
@@ -134,9 +134,9 @@ class SourceBill(YamlDeclarativeSource):
         tune_streams(streams, self._config)
         return streams
 
-    def _select_streams(self, streams: list[Any], configured_catalog: ConfiguredAirbyteCatalog) -> list[Any]:
+    def order_streams(self, streams: list[Any]) -> list[Any]:
         # Streams read one request per parent record start last: they fill the gaps at the end.
-        return schedule(super()._select_streams(streams, configured_catalog))
+        return schedule(streams)
 
     def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
         problem = spec_error(prepare_config(config))
@@ -145,7 +145,7 @@ class SourceBill(YamlDeclarativeSource):
                 message=problem, internal_message=problem, failure_type=FailureType.config_error
             )
         source = self._built_for(config)
-        return ConcurrentDeclarativeSource.discover(source, logger, source._config)
+        return ConcurrentDeclarativeSource.discover(source, logger, cdk.source_config(source))
 
     def read(
         self,
@@ -169,7 +169,7 @@ class SourceBill(YamlDeclarativeSource):
         reset_shared_sessions()
         sign_in_before_reading(prepared)
         source = self._built_for(config, catalog, state)
-        yield from ConcurrentDeclarativeSource.read(source, logger, source._config, catalog, state)
+        yield from ConcurrentDeclarativeSource.read(source, logger, cdk.source_config(source), catalog, state)
 
 
 def sign_in_before_reading(config: Mapping[str, Any]) -> None:

@@ -57,18 +57,34 @@ class FakeList:
         with self.lock:
             self.requests.append(query)
         bounds = dict(part.split(":", 2)[1:] for part in query["filters"].split(","))
-        lower, upper = parse_time(bounds["gte"].strip('"')), parse_time(bounds["lte"].strip('"'))
+        lower, upper = self.bound(bounds["gte"].strip('"')), self.bound(bounds["lte"].strip('"'))
         if self.fail_from is not None and lower >= self.fail_from:
             context.status_code = 400
             return [{"code": "BDC_1116", "severity": "ERROR", "category": "REQUEST", "message": "bad"}]
-        rows = [r for r in self.records if lower <= parse_time(r["updatedTime"]) <= upper]
+        rows = self.ordered([r for r in self.records if lower <= parse_time(r["updatedTime"]) <= upper])
         if query.get("sort") == "updatedTime:desc":
             rows.reverse()
-        offset, size = int(query.get("page", 0)), int(query["max"])
+        offset, size = int(query.get("page", 0)), self.page_size(int(query["max"]))
         body: dict[str, Any] = {"results": rows[offset : offset + size]}
-        if offset + size < len(rows):
-            body["nextPage"] = str(offset + size)
+        if offset + size < len(rows) or (self.trailing_cursor and offset < len(rows)):
+            body["nextPage"] = str(min(offset + size, len(rows)))
+        elif self.trailing_cursor and rows:
+            body["nextPage"] = str(offset)  # the empty page past the end, again and again
         return body
+
+    # What a BILL that differs from its documents changes (see unit_tests/test_windows.py).
+    trailing_cursor = False  # the last page carries a nextPage, to an empty page that carries it again
+
+    def ordered(self, rows: list[dict]) -> list[dict]:
+        """The matching rows in the order served (BILL's: updatedTime, then id)."""
+        return rows
+
+    def bound(self, text: str) -> datetime:
+        """A filter bound as compared."""
+        return parse_time(text)
+
+    def page_size(self, asked: int) -> int:
+        return asked
 
     def window_starts(self) -> list[str]:
         first_pages = [q for q in self.requests if "page" not in q]

@@ -137,9 +137,10 @@ def test_given_endpoint_when_building_paginator_then_page_size_capped(endpoint, 
 
 def test_given_repeated_cursor_when_paginating_then_system_error():
     strategy = BillCursorPagination(config={}, parameters={"name": "vendors"}, endpoint="/vendors")
-    first = strategy.next_page_token(_response(200, {"results": [], "nextPage": "a"}), 0, None, None)
+    page = {"results": [{"id": "v1"}], "nextPage": "a"}
+    first = strategy.next_page_token(_response(200, page), 1, None, None)
     assert first == "a"
     with pytest.raises(AirbyteTracedException) as raised:
-        strategy.next_page_token(_response(200, {"results": [], "nextPage": "a"}), 0, None, "a")
+        strategy.next_page_token(_response(200, page), 1, None, "a")
     assert raised.value.failure_type == FailureType.system_error
     assert "vendors" in raised.value.message

@@ -1,5 +1,6 @@
 """A clone is the whole project: the collection's facts are committed, and nothing outside the
-repository is read at test or run time (`../shared` holds development notes only)."""
+repository is read at test or run time (the development notes beside our checkouts are not
+there in a user's clone)."""
 
 from __future__ import annotations
 

@@ -4,15 +4,12 @@ against the in-memory BILL list of `unit_tests/bill_list.py`.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
-import requests
 
 from source_bill.checkpoints import stretches_read
-from source_bill.components import BillCursorPagination, BillWindowFilter
 from source_bill.partitions import (
     FIRST_WINDOW_SHARE,
     PAGES_PER_WINDOW,
@@ -181,42 +178,6 @@ def test_window_cut_of_a_small_rest_is_the_end():
 
 
 # -- pieces --------------------------------------------------------------------------------------
-
-
-def test_window_filter_drops_and_marks_records_past_the_window_end_and_pagination_stops_there():
-    from airbyte_cdk.sources.types import StreamSlice
-
-    window = StreamSlice(
-        partition={},
-        cursor_slice={"start_time": "2025-01-01T00:00:00.000Z", "end_time": "2025-01-31T23:59:59.999Z"},
-        extra_fields={"read_to": NOW_MS},
-    )
-    body = {
-        "results": [
-            {"id": "a", "updatedTime": "2025-01-31T23:59:59.999+00:00"},
-            {"id": "b", "updatedTime": "2025-02-01T00:00:00.000+00:00"},
-        ],
-        "nextPage": "more",
-    }
-    kept = list(BillWindowFilter(config={}, parameters={}).filter_records(body["results"], {}, window))
-
-    assert [r["id"] for r in kept] == ["a"]
-    response = requests.Response()
-    response.status_code = 200
-    response._content = json.dumps(body).encode()
-    response._bill_parsed_body = body  # as the error handler leaves it
-    pagination = BillCursorPagination(config={}, parameters={"name": "invoices"}, page_size=100)
-    assert pagination.next_page_token(response, 1, None) is None
-
-
-def test_window_filter_keeps_everything_of_a_slice_that_is_not_a_window():
-    from airbyte_cdk.sources.types import StreamSlice
-
-    plain = StreamSlice(
-        partition={}, cursor_slice={"start_time": "2025-01-01T00:00:00.000Z", "end_time": NOW_MS}
-    )
-    records = [{"id": "late", "updatedTime": "2026-01-01T00:00:00.000+00:00"}]
-    assert list(BillWindowFilter(config={}, parameters={}).filter_records(records, {}, plain)) == records
 
 
 def test_fast_timestamps_parse_like_the_manifest_formats():

@@ -16,6 +16,7 @@ from typing import Any
 import requests
 from requests.adapters import BaseAdapter
 
+from ..cdk_internals import move_session_call_budget
 from .limits import MAX_CONCURRENT_REQUESTS
 
 
@@ -117,11 +118,7 @@ def gate_session(session: requests.Session, gate: Gate) -> None:
     A CDK session's call budget (`LimiterSession`) moves into the gate: the session no longer
     counts calls when asked for, the gate counts them on the wire (see `GatedAdapter`).
     """
-    budget = getattr(session, "_api_budget", None)
-    if budget is not None and getattr(budget, "_policies", None):
-        session._api_budget = _NO_BUDGET  # type: ignore[attr-defined]
-    else:
-        budget = None
+    budget = move_session_call_budget(session, _NO_BUDGET)
     adapters: Mapping[str, BaseAdapter] = dict(session.adapters)
     for prefix, adapter in adapters.items():
         if isinstance(adapter, GatedAdapter):
@@ -134,8 +131,6 @@ def gate_session(session: requests.Session, gate: Gate) -> None:
 
 class _NoBudget:
     """A call budget that lets every call through at once (the gate counts them instead)."""
-
-    _policies: tuple[()] = ()
 
     def acquire_call(self, request: Any, block: bool = True, timeout: float | None = None) -> None:
         return None

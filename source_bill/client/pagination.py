@@ -53,13 +53,23 @@ def next_cursor(page: Any) -> str | None:
 
 
 class CursorGuard:
-    """Remembers the cursors of one walk and refuses to follow one twice."""
+    """Remembers the cursors of one walk; refuses to follow one twice, and ends a walk of empty pages.
+
+    BILL documents `nextPage` only where more rows follow. An empty page that still carries one is
+    followed once (rows may yet come); a second empty page in a row, or an empty page repeating a
+    cursor, ends the walk: nothing is left to read and following on would loop.
+    """
 
     def __init__(self, what: str = "list") -> None:
         self._what = what
         self._seen: set[str] = set()
+        self._empty_before = False
 
-    def follow(self, cursor: str) -> str:
+    def follow(self, cursor: str, *, empty_page: bool = False) -> str | None:
+        """The cursor to follow, or None when the walk is over."""
+        if empty_page and (self._empty_before or cursor in self._seen):
+            return None
+        self._empty_before = empty_page
         if cursor in self._seen:
             raise RepeatedCursorError(
                 f"BILL returned the same nextPage cursor twice while paging {self._what}; "
@@ -79,8 +89,8 @@ class ThreadCursorGuards:
     def __init__(self) -> None:
         self._local = threading.local()
 
-    def follow(self, cursor: str, *, first_page: bool, what: str) -> str:
+    def follow(self, cursor: str, *, first_page: bool, what: str, empty_page: bool = False) -> str | None:
         guard = getattr(self._local, "guard", None)
         if first_page or guard is None:
             guard = self._local.guard = CursorGuard(what)
-        return guard.follow(cursor)
+        return guard.follow(cursor, empty_page=empty_page)

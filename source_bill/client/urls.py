@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 PRODUCTION_ROOT = "https://gateway.prod.bill.com/connect"
 SANDBOX_ROOT = "https://gateway.stage.bill.com/connect"
@@ -24,7 +24,8 @@ def displayed(url: str) -> str:
     parts = urlsplit(text)
     if "@" not in parts.netloc:
         return text
-    return parts._replace(netloc="****@" + parts.netloc.rsplit("@", 1)[1]).geturl()
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit((parts.scheme, "****@" + host, parts.path, parts.query, parts.fragment))
 
 
 def normalize_root(base_url: str) -> str:
