@@ -2,6 +2,14 @@
 
 from bill_emulator.emulator import Emulator
 from bill_emulator.server import EmulatorServer, running_emulator
-from bill_emulator.settings import EmulatorSettings, Faults, Limits
+from bill_emulator.settings import Deviations, EmulatorSettings, Faults, Limits
 
-__all__ = ["Emulator", "EmulatorServer", "EmulatorSettings", "Faults", "Limits", "running_emulator"]
+__all__ = [
+    "Deviations",
+    "Emulator",
+    "EmulatorServer",
+    "EmulatorSettings",
+    "Faults",
+    "Limits",
+    "running_emulator",
+]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import sys
 from pathlib import Path
 
-from bill_emulator.settings import EmulatorSettings, Faults, Limits
+from bill_emulator.settings import Deviations, EmulatorSettings, Faults, Limits
 
 _FAULTS = {
     "error": "error_rate",
@@ -32,6 +33,26 @@ def _fault(text: str) -> tuple[str, float]:
         raise argparse.ArgumentTypeError(f"--fault {name} needs a number, got {value!r}") from None
 
 
+_DEVIATIONS = {f.name: f.default for f in dataclasses.fields(Deviations)}
+_TRUE, _FALSE = {"", "1", "true", "on", "yes"}, {"0", "false", "off", "no"}
+
+
+def _deviation(text: str) -> tuple[str, bool | int]:
+    """NAME turns a yes/no knob on (NAME=false turns it off); NAME=N sets a counting knob."""
+    name, has_value, value = text.partition("=")
+    if name not in _DEVIATIONS:
+        raise argparse.ArgumentTypeError(
+            f"unknown deviation {name!r}: --deviation takes NAME[=VALUE] with NAME one of {', '.join(_DEVIATIONS)}"
+        )
+    if isinstance(_DEVIATIONS[name], bool):
+        if value.lower() in _TRUE | _FALSE:
+            return name, value.lower() in _TRUE
+        raise argparse.ArgumentTypeError(f"--deviation {name} takes no value or true/false, got {value!r}")
+    if has_value and value.isdigit():
+        return name, int(value)
+    raise argparse.ArgumentTypeError(f"--deviation {name} needs {name}=N with N a whole number, got {text!r}")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bill-emulator", description="An offline BILL v3 API server.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -52,6 +73,17 @@ def parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME=VALUE",
         help=f"inject faults; NAME one of {', '.join(_FAULTS)} (rates 0-1)",
+    )
+    serve.add_argument(
+        "--deviation",
+        type=_deviation,
+        action="append",
+        default=[],
+        metavar="NAME[=VALUE]",
+        help="answer lists like a BILL that deviates from its documents; NAME one of "
+        + ", ".join(
+            f"{name}=N" if not isinstance(default, bool) else name for name, default in _DEVIATIONS.items()
+        ),
     )
     serve.add_argument(
         "--limit-status", type=int, default=429, help="HTTP status of limit errors (429 or 422)"
@@ -84,6 +116,7 @@ def settings_from(args: argparse.Namespace) -> EmulatorSettings:
     for name, value in args.fault:
         attribute = _FAULTS[name]
         setattr(faults, attribute, int(value) if attribute == "expire_session_every" else value)
+    deviations = Deviations(**dict(args.deviation))
     return EmulatorSettings(
         seed=args.seed,
         scale=args.scale,
@@ -95,6 +128,7 @@ def settings_from(args: argparse.Namespace) -> EmulatorSettings:
         session_idle_seconds=args.session_idle_seconds,
         limits=limits,
         faults=faults,
+        deviations=deviations,
         fake_clock=args.fake_clock,
     )
 

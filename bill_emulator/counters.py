@@ -1,4 +1,4 @@
-"""What the emulator has served: requests, logins, peak concurrency, errors and faults, per route."""
+"""What the emulator has served: requests, logins, peak concurrency, errors, faults and deviations."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ class Counters:
             self.statuses: Counter[int] = Counter()
             self.error_codes: Counter[str] = Counter()
             self.faults: Counter[str] = Counter()
+            self.deviations: Counter[str] = Counter()
 
     def started(self, route: str) -> None:
         with self._lock:
@@ -49,6 +50,11 @@ class Counters:
         with self._lock:
             self.faults[name] += 1
 
+    def deviation(self, name: str, times: int = 1) -> None:
+        """A deviation knob changed an answer (or, for update_during_walk, updated `times` rows)."""
+        with self._lock:
+            self.deviations[name] += times
+
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             return {
@@ -60,4 +66,5 @@ class Counters:
                 "statuses": {str(k): v for k, v in self.statuses.items()},
                 "error_codes": dict(self.error_codes),
                 "faults": dict(self.faults),
+                "deviations": dict(self.deviations),
             }

@@ -1,4 +1,4 @@
-"""One emulator instance: its database, clock, limits, faults and counters, and the ASGI app."""
+"""One emulator instance: its database, clock, limits, faults, deviations and counters, and the ASGI app."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from bill_emulator.backends.auth import ORG, PARTNER, Principal
 from bill_emulator.backends.context import Context
 from bill_emulator.clock import Clock, FakeClock
 from bill_emulator.counters import Counters
+from bill_emulator.deviations import ListDeviations
 from bill_emulator.fake import Fake
 from bill_emulator.faults import FaultInjector
 from bill_emulator.ids import IdFactory
@@ -36,6 +37,7 @@ class Emulator:
         self.counters = Counters()
         self.limiter = Limiter(self.settings.limits, self.clock)
         self.faults = FaultInjector(self.settings.faults, self.settings.seed)
+        self.deviations = ListDeviations(self.settings, self.counters)
         self._latency_rng = random.Random(f"latency-{self.settings.seed}")
         self.app = EmulatorApp(self, endpoints())
         self.credentials: dict[str, Any] = seed_if_empty(self)
@@ -50,7 +52,9 @@ class Emulator:
         scope = principal.scope if principal else ""
         user = principal.user_id if principal else None
         organization = principal.scope if principal and principal.kind in (ORG, PARTNER) else None
-        return Context(self.store, self.clock, self.ids, self.fake, scope, user, organization, query)
+        return Context(
+            self.store, self.clock, self.ids, self.fake, scope, user, organization, query, self.deviations
+        )
 
     async def delay(self) -> None:
         latency = self.settings.latency_ms

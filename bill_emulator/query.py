@@ -2,7 +2,9 @@
 
 Order is always total (the object id breaks ties), and cursors remember the sort keys of the
 row they stop at, so a walk never skips or repeats a row while the data is unchanged, and a row
-that moves during a walk is never skipped past.
+that moves during a walk is never skipped past. The deviation knobs (`settings.Deviations`) bend the
+order, the page size, date-time filter bounds and the last page the way a BILL that differs from its
+documents would; off (the default), they change nothing.
 """
 
 from __future__ import annotations
@@ -11,14 +13,15 @@ import base64
 import binascii
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
 
 from bill_emulator.errors import invalid_parameter
 from bill_emulator.resources import Field, Resource
-from bill_emulator.timefmt import parse_date, parse_filter_timestamp
+from bill_emulator.settings import Deviations
+from bill_emulator.timefmt import parse_date, parse_filter_timestamp, whole_second
 
 _COLUMNS = {"id": "id", "createdTime": "created_time", "updatedTime": "updated_time", "archived": "archived"}
 _OPS_SQL = {"eq": "=", "ne": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
@@ -53,6 +56,8 @@ class Page:
     bodies: list[str]
     next_token: str | None
     prev_token: str | None
+    deviations: frozenset[str] = frozenset()  # the deviation knobs that changed this page
+    last_id: str | None = None  # the id of the page's last row
 
 
 # -- parsing ------------------------------------------------------------------------------
@@ -220,24 +225,94 @@ def _expr(resource: Resource, name: str) -> str:
     return f"ifnull(json_extract(body, '$.{path}'), '')"
 
 
-def run_list(
-    store: Any, resource: Resource, scope: str, query: ListQuery, parent_id: str | None = None
-) -> Page:
+@dataclass(frozen=True)
+class _Plan:
+    """A list query as SQL: its WHERE clauses without the cursor, its ORDER BY keys, and the deviation
+    knobs that changed either."""
+
+    where: list[str]
+    params: list[Any]
+    keys: list[tuple[str, bool]]
+    fired: frozenset[str]
+
+
+def _plan(
+    resource: Resource,
+    scope: str,
+    query: ListQuery,
+    parent_id: str | None,
+    deviations: Deviations | None,
+) -> _Plan:
+    fired: set[str] = set()
     where = ["kind = ?", "scope = ?"]
     params: list[Any] = [resource.kind, scope]
     if parent_id is not None:
         where.append("parent_id = ?")
         params.append(parent_id)
     for condition in query.conditions:
+        if deviations is not None and deviations.filter_seconds:
+            condition = _bounds_at_seconds(resource, condition, fired)
         sql, values = _condition_sql(resource, condition)
         where.append(sql)
         params.extend(values)
+    keys = _sort_keys(resource, query.sort, deviations, fired)
+    return _Plan(where, params, keys, frozenset(fired))
 
-    keys = [(_expr(resource, name), desc) for name, desc in query.sort]
-    if not query.sort:
+
+def _sort_keys(
+    resource: Resource,
+    sort: tuple[tuple[str, bool], ...],
+    deviations: Deviations | None,
+    fired: set[str],
+) -> list[tuple[str, bool]]:
+    """ORDER BY keys ending in the id, so the order is total and keyset cursors never skip a row."""
+    if sort and deviations is not None and deviations.ignore_sort:
+        fired.add("ignore_sort")
+        return [("id", False)]
+    keys = []
+    for name, desc in sort:
+        expr = _expr(resource, name)
+        if deviations is not None and deviations.sort_seconds and _is_date_time(resource, name):
+            # `yyyy-MM-ddTHH:mm:ss` is the first 19 characters of every stored date-time.
+            expr = f"substr({expr}, 1, 19)"
+            fired.add("sort_seconds")
+        keys.append((expr, desc))
+    if not sort:
         keys = [("created_time", False)]
     if not any(expr == "id" for expr, _ in keys):
         keys.append(("id", False))
+    return keys
+
+
+def _is_date_time(resource: Resource, name: str) -> bool:
+    """BILL names its date-times `...Time` (createdTime, occurredTime, submittedTime); dates `...Date`."""
+    spec = resource.filters.get(name)
+    return name.endswith("Time") or (spec is not None and spec.type == "timestamp")
+
+
+def _bounds_at_seconds(resource: Resource, condition: Condition, fired: set[str]) -> Condition:
+    """A date-time condition whose values lost their milliseconds (the `filter_seconds` deviation)."""
+    spec = resource.filters.get(condition.field)
+    if spec is None or spec.type != "timestamp":
+        return condition
+    values = tuple(whole_second(value) for value in condition.values)
+    if values == condition.values:
+        return condition
+    fired.add("filter_seconds")
+    return replace(condition, values=values)
+
+
+def run_list(
+    store: Any,
+    resource: Resource,
+    scope: str,
+    query: ListQuery,
+    parent_id: str | None = None,
+    deviations: Deviations | None = None,
+) -> Page:
+    plan = _plan(resource, scope, query, parent_id, deviations)
+    fired = set(plan.fired)
+    where, params, keys = list(plan.where), list(plan.params), plan.keys
 
     cursor = query.cursor
     backward = bool(cursor and cursor.backward)
@@ -248,14 +323,18 @@ def run_list(
         where.append(sql)
         params.extend(values)
 
+    limit = query.limit
+    if deviations is not None and 0 < deviations.max_cap < limit:
+        limit = deviations.max_cap
+        fired.add("max_cap")
     order = ", ".join(f"{expr} {'DESC' if desc != backward else 'ASC'}" for expr, desc in keys)
     select_keys = ", ".join(expr for expr, _ in keys)
     sql = f"SELECT body, {select_keys} FROM records WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"
-    params.append(query.limit + 1)
+    params.append(limit + 1)
     rows = store.select_bodies(sql, params)
 
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
+    more = len(rows) > limit
+    rows = rows[:limit]
     if backward:
         rows.reverse()
     bodies = [row[0] for row in rows]
@@ -273,13 +352,44 @@ def run_list(
         prev_token = encode_cursor(first, query.fingerprint, True) if more and first is not None else None
     else:
         next_token = encode_cursor(last, query.fingerprint, False) if more and last is not None else None
+        if next_token is None and deviations is not None and deviations.trailing_next_page:
+            next_token = _trailing_token(query, last)
+            if next_token is not None:
+                fired.add("trailing_next_page")
         if cursor is None:
             prev_token = None
         elif first is not None:
             prev_token = encode_cursor(first, query.fingerprint, True)
         else:
             prev_token = encode_cursor(cursor.keys, query.fingerprint, True, inclusive=not cursor.inclusive)
-    return Page(bodies, next_token, prev_token)
+    last_id = rows[-1][1 + [expr for expr, _ in keys].index("id")] if rows else None
+    return Page(bodies, next_token, prev_token, frozenset(fired), last_id)
+
+
+def _trailing_token(query: ListQuery, last: tuple[Any, ...] | None) -> str | None:
+    """A nextPage for the last page (`trailing_next_page`): after its last row, or, on the empty page
+    such a token leads to, the very token that led there, so it never ends."""
+    if last is not None:
+        return encode_cursor(last, query.fingerprint, False)
+    cursor = query.cursor
+    if cursor is None:
+        return None  # an empty list's first page: no row to stand after
+    return encode_cursor(cursor.keys, query.fingerprint, False, inclusive=cursor.inclusive)
+
+
+def walk_ids(
+    store: Any,
+    resource: Resource,
+    scope: str,
+    query: ListQuery,
+    parent_id: str | None = None,
+    deviations: Deviations | None = None,
+) -> list[str]:
+    """The ids of every row of a list in the order a forward walk serves them (its cursor ignored)."""
+    plan = _plan(resource, scope, query, parent_id, deviations)
+    order = ", ".join(f"{expr} {'DESC' if desc else 'ASC'}" for expr, desc in plan.keys)
+    sql = f"SELECT id FROM records WHERE {' AND '.join(plan.where)} ORDER BY {order}"
+    return [row[0] for row in store.select_bodies(sql, plan.params)]
 
 
 def _condition_sql(resource: Resource, condition: Condition) -> tuple[str, list[Any]]:

@@ -1,4 +1,4 @@
-"""Everything that configures one emulator: data, limits, latency and faults."""
+"""Everything that configures one emulator: data, limits, latency, faults and deviations."""
 
 from __future__ import annotations
 
@@ -65,6 +65,34 @@ class Faults:
 
 
 @dataclass
+class Deviations:
+    """Ways a real BILL may answer lists otherwise than its documents say, all off by default.
+
+    Each knob imitates one such BILL and changes nothing else, on every list the shared list engine
+    serves (AP/AR, partner and Spend & Expense); see "Deviation knobs" in docs/emulator.md.
+    """
+
+    ignore_sort: bool = False  # `sort` validated but not applied: rows in id order
+    sort_seconds: bool = False  # date-time sort keys compared at whole seconds, ties in id order
+    max_cap: int = 0  # a page holds at most this many rows whatever `max` asks (0 = off)
+    filter_seconds: bool = False  # date-time filter bounds lose their milliseconds
+    trailing_next_page: bool = False  # the last page has a nextPage, which leads to an endless empty page
+    update_during_walk: int = 0  # rows of the list updated after each page with more rows (0 = off)
+
+    def any(self) -> bool:
+        return any(
+            (
+                self.ignore_sort,
+                self.sort_seconds,
+                self.max_cap,
+                self.filter_seconds,
+                self.trailing_next_page,
+                self.update_during_walk,
+            )
+        )
+
+
+@dataclass
 class EmulatorSettings:
     seed: int = 7
     scale: str | int = "small"
@@ -78,6 +106,7 @@ class EmulatorSettings:
     organizations: int = 3
     limits: Limits = field(default_factory=Limits)
     faults: Faults = field(default_factory=Faults)
+    deviations: Deviations = field(default_factory=Deviations)
     fake_clock: bool = False
 
     @property

@@ -16,6 +16,7 @@ _FILTER_FORMATS = (
     ("%Y-%m-%d", False),
 )
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_FRACTION = re.compile(r"(?<=T\d\d:\d\d:\d\d)\.\d+")
 
 
 def format_timestamp(moment: datetime | float) -> str:
@@ -55,6 +56,11 @@ def parse_filter_timestamp(value: str) -> str:
             edge = datetime.min if parsed.year == 1 else datetime.max
             return format_timestamp(edge.replace(tzinfo=timezone.utc))
     raise ValueError(f"not a BILL date-time: {value!r}")
+
+
+def whole_second(stamp: str) -> str:
+    """A timestamp with its fraction of a second zeroed: `...12:00:00.500+00:00` -> `...12:00:00.000+00:00`."""
+    return _FRACTION.sub(lambda match: "." + "0" * (len(match.group()) - 1), stamp, count=1)
 
 
 def parse_date(value: str) -> str:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bill_emulator.clock import Clock
 from bill_emulator.fake import Fake
 from bill_emulator.ids import IdFactory
 from bill_emulator.store import Store
 from bill_emulator.timefmt import format_timestamp
+
+if TYPE_CHECKING:
+    from bill_emulator.deviations import ListDeviations
 
 
 @dataclass
@@ -22,6 +25,7 @@ class Context:
     user_id: str | None = None
     organization_id: str | None = None  # the organization an AP/AR or partner-user call acts on
     params: dict[str, Any] | None = None
+    deviations: ListDeviations | None = None  # how lists deviate from BILL's documents (off by default)
 
     def now(self) -> str:
         """The current time as BILL renders timestamps."""
@@ -37,4 +41,5 @@ class Context:
             self.user_id,
             self.organization_id,
             self.params,
+            self.deviations,
         )

@@ -7,7 +7,7 @@ from typing import Any
 
 from bill_emulator.backends.context import Context
 from bill_emulator.errors import invalid_body, not_found
-from bill_emulator.query import Page, parse_list_query, run_list
+from bill_emulator.query import ListQuery, Page, parse_list_query, run_list
 from bill_emulator.resources import Resource
 
 READ_ONLY = frozenset({"id", "createdTime", "updatedTime", "createdBy"})
@@ -39,8 +39,14 @@ def list_page(
     cursor_params: tuple[str, ...] = ("page",),
     parent_id: str | None = None,
 ) -> Page:
-    query = parse_list_query(res, params, cursor_params)
-    return run_list(ctx.store, res, ctx.scope, query, parent_id=parent_id)
+    return run_page(ctx, res, parse_list_query(res, params, cursor_params), parent_id)
+
+
+def run_page(ctx: Context, res: Resource, query: ListQuery, parent_id: str | None = None) -> Page:
+    """One page of a parsed list query, through the emulator's deviation knobs when it has them."""
+    if ctx.deviations is None:
+        return run_list(ctx.store, res, ctx.scope, query, parent_id=parent_id)
+    return ctx.deviations.run(ctx, res, query, parent_id)
 
 
 def get(ctx: Context, res: Resource, object_id: str, parent_id: str | None = None) -> dict[str, Any]:

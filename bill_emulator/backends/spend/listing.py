@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from bill_emulator.backends.context import Context
+from bill_emulator.backends.generic import run_page
 from bill_emulator.backends.spend.common import find, present
 from bill_emulator.errors import invalid_parameter
 from bill_emulator.handlers import Call, Reply, page_payload
@@ -21,7 +22,6 @@ from bill_emulator.query import (
     Page,
     decode_cursor,
     parse_list_query,
-    run_list,
     split_outside_quotes,
 )
 from bill_emulator.resources import Resource
@@ -107,7 +107,7 @@ def spend_page(
         cursor=cursor,
         fingerprint=fingerprint,
     )
-    return run_list(ctx.store, resource, ctx.scope, parsed, parent_id=parent_id)
+    return run_page(ctx, resource, parsed, parent_id)
 
 
 def list_reply(
