@@ -174,6 +174,32 @@ def test_given_a_wrong_secret_over_http_basic_when_requesting_token_then_401_wit
     assert response.headers["www-authenticate"].startswith("Basic ")
 
 
+def test_given_a_malformed_basic_header_when_requesting_token_then_401_invalid_client(server):
+    for value in ("Basic !!!not-base64!!!", f"Basic {base64.b64encode(b'no-colon').decode()}"):
+        response = requests.post(
+            f"{gateway_root(server)}/authx/token",
+            data={"grant_type": "client_credentials"},
+            headers={"Authorization": value},
+            timeout=30,
+        )
+        assert_oauth_error(response, 401, "invalid_client")
+        assert response.headers["www-authenticate"].startswith("Basic ")
+
+
+def test_given_a_scope_when_requesting_token_then_it_is_ignored(server):
+    response = request_token(server, scope="read write")
+    assert response.status_code == 200 and set(response.json()) == {
+        "access_token",
+        "token_type",
+        "expires_in",
+    }
+
+
+def test_given_a_fractional_lifetime_when_requesting_token_then_expires_in_is_rounded_up():
+    with running_emulator(EmulatorSettings(scale="tiny", oauth_token_seconds=2.5)) as server:
+        assert request_token(server).json()["expires_in"] == 3
+
+
 @pytest.mark.parametrize(
     ("headers", "body"),
     [
@@ -339,6 +365,29 @@ def test_given_a_bearer_token_when_logging_out_then_that_token_is_revoked(server
     assert session.post(f"{server.base_url}/v3/logout").status_code == 200
     assert_bill_error(session.get(f"{server.base_url}/v3/invoices"), 401, "BDC_1109")
     assert other.get(f"{server.base_url}/v3/invoices").status_code == 200
+
+
+def test_given_a_bearer_token_when_an_mfa_guarded_call_then_untrusted_until_the_mfa_challenge(server):
+    from bill_emulator.backends.mfa import EMULATOR_TOKEN
+
+    session = bearer(server)
+    bank = {
+        "nameOnAccount": "OAuth Ops",
+        "routingNumber": "021000021",
+        "accountNumber": "555000111",
+        "type": "CHECKING",
+        "ownerType": "BUSINESS",
+        "bankName": "Chase",
+    }
+    url = f"{server.base_url}/v3/funding-accounts/banks"
+    assert_bill_error(session.post(url, json=bank), 403, "BDC_1361")
+    challenge = session.post(f"{server.base_url}/v3/mfa/challenge", json={"useBackup": "false"})
+    assert challenge.status_code == 200, challenge.text
+    body = {"challengeId": challenge.json()["challengeId"], "token": EMULATOR_TOKEN}
+    assert session.post(f"{server.base_url}/v3/mfa/challenge/validate", json=body).status_code == 200
+    created = session.post(url, json=bank)
+    assert created.status_code == 201, created.text
+    assert_bill_error(bearer(server).post(url, json=bank), 403, "BDC_1361")  # trust is per token
 
 
 def test_given_forced_expiry_every_3_requests_when_calling_with_a_bearer_then_third_refused():
