@@ -1,7 +1,8 @@
 """The ASGI application: one pipeline every BILL call goes through.
 
-faults → body parsing → auth → limits → latency → backend handler → response. Admin routes
-(counters, clock, health) live outside /connect under /_emulator.
+faults → body parsing → auth → limits → latency → backend handler → response. BILL's API lives
+under /connect; the OAuth token endpoint is served there and at the gateway root (/authx/token).
+Admin routes (counters, clock, health) live outside /connect under /_emulator.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 
+from bill_emulator.backends import oauth
 from bill_emulator.backends.auth import (
     ORG,
     PARTNER,
@@ -84,8 +86,11 @@ class EmulatorApp:
 
     async def _bill_call(self, scope: dict[str, Any], path: str, body: bytes) -> tuple[int, list, bytes]:
         emu = self.emulator
-        match = self.router.match(path[len(PREFIX) :]) if path.startswith(PREFIX + "/") else None
+        under_prefix = path.startswith(PREFIX + "/")
+        match = self.router.match(path[len(PREFIX) :] if under_prefix else path)
         endpoint = match[0].get(scope["method"]) if match else None
+        if endpoint is not None and not (under_prefix or endpoint.at_root):
+            endpoint = None
         route = endpoint.name or endpoint.path if endpoint else "unknown"
         emu.counters.started(route)
         if endpoint is None:
@@ -113,7 +118,7 @@ class EmulatorApp:
             parsed = body if endpoint.raw_body else _parse_json(body)
             principal = self._authenticate(endpoint, headers)
             if endpoint.limits:
-                slot = self._enter_limits(endpoint, principal, parsed, fault)
+                slot = self._enter_limits(endpoint, principal, parsed, headers)
             if fault == "throttle":
                 emu.counters.fault(fault)
                 raise BillApiError("BDC_1322", status=emu.settings.limits.limit_status)
@@ -148,7 +153,7 @@ class EmulatorApp:
         elif fault == "non_json":
             emu.counters.fault(fault)
             content = b"upstream response could not be read"
-        return reply.status, _JSON, content
+        return reply.status, [*_JSON, *reply.headers], content
 
     def _authenticate(self, endpoint: Endpoint, headers: dict[str, str]) -> Principal | None:
         emu = self.emulator
@@ -156,7 +161,14 @@ class EmulatorApp:
         idle = emu.settings.session_idle_seconds
         if endpoint.auth == PUBLIC:
             return None
-        if endpoint.auth == ORG:
+        # AP/AR and S&E routes take an OAuth Bearer token in place of their own headers; partner
+        # routes do not (their appKey + sessionId are checked as ever, so a Bearer alone fails there).
+        bearer = oauth.bearer_token(headers) if endpoint.auth in (ORG, SPEND) else None
+        if bearer is not None and endpoint.auth == SPEND and oauth.is_api_token(ctx, bearer):
+            bearer = None
+        if bearer is not None:
+            principal = oauth.resolve_bearer(ctx, endpoint.auth, bearer)
+        elif endpoint.auth == ORG:
             principal = resolve_session(ctx, ORG, headers.get("devkey"), headers.get("sessionid"), idle)
         elif endpoint.auth in (PARTNER, PARTNER_ORG):
             principal = resolve_session(ctx, PARTNER, headers.get("appkey"), headers.get("sessionid"), idle)
@@ -169,22 +181,27 @@ class EmulatorApp:
         if emu.faults.expire_now(principal):
             emu.counters.fault("session_expired")
             end_session(ctx, principal.session_id or "")
-            raise BillApiError("BDC_1109")
+            raise oauth.refusal(principal.kind) if bearer is not None else BillApiError("BDC_1109")
         return principal
 
     def _enter_limits(
-        self, endpoint: Endpoint, principal: Principal | None, body: Any, fault: str | None
+        self, endpoint: Endpoint, principal: Principal | None, body: Any, headers: dict[str, str]
     ) -> tuple[str, str] | None:
         emu = self.emulator
         limiter = emu.limiter
         if principal is None:
+            key = None
             if (
                 endpoint.path == "/v3/login"
                 and isinstance(body, dict)
                 and isinstance(body.get("devKey"), str)
             ):
-                limiter.count_login(body["devKey"])
-                limiter.count_request(body["devKey"])
+                key = body["devKey"]
+            elif endpoint.path == oauth.TOKEN_PATH:  # a token request is a login of the client id
+                key = oauth.client_id_of(body, headers)
+            if key is not None:
+                limiter.count_login(key)
+                limiter.count_request(key)
             return None
         if principal.kind == SPEND:
             limiter.count_spend(principal.key)

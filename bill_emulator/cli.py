@@ -96,6 +96,12 @@ def parser() -> argparse.ArgumentParser:
         "--session-idle-seconds", type=float, default=35 * 60, help="session inactivity timeout"
     )
     serve.add_argument(
+        "--oauth-token-seconds",
+        type=float,
+        default=3600,
+        help="lifetime of OAuth access tokens from POST /authx/token (default 3600)",
+    )
+    serve.add_argument(
         "--fake-clock", action="store_true", help="a clock moved only via POST /_emulator/clock"
     )
     serve.add_argument(
@@ -103,7 +109,8 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         metavar="DIR",
-        help="write config_ap_ar.json, config_partner.json, config_spend_expense.json to DIR",
+        help="write config_ap_ar.json, config_partner.json, config_oauth.json and"
+        " config_spend_expense.json to DIR",
     )
     return p
 
@@ -112,6 +119,8 @@ def settings_from(args: argparse.Namespace) -> EmulatorSettings:
     limits = Limits(limit_status=args.limit_status, window_scale=args.window_scale)
     if args.no_limits:
         limits = Limits(None, None, None, None, args.window_scale, args.limit_status)
+    if not args.oauth_token_seconds > 0:
+        raise ValueError(f"--oauth-token-seconds must be positive, got {args.oauth_token_seconds:g}")
     faults = Faults()
     for name, value in args.fault:
         attribute = _FAULTS[name]
@@ -126,6 +135,7 @@ def settings_from(args: argparse.Namespace) -> EmulatorSettings:
         latency_ms=args.latency_ms,
         jitter_ms=args.jitter_ms,
         session_idle_seconds=args.session_idle_seconds,
+        oauth_token_seconds=args.oauth_token_seconds,
         limits=limits,
         faults=faults,
         deviations=deviations,

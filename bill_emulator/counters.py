@@ -28,7 +28,7 @@ class Counters:
         with self._lock:
             self.requests += 1
             self.per_route[route] += 1
-            if route in ("login", "partner.login"):
+            if route in ("login", "partner.login", "oauth.token"):
                 self.logins += 1
 
     def entered(self) -> None:

@@ -24,9 +24,10 @@ class FaultInjector:
         self._authenticated: Counter[str] = Counter()
 
     def draw(self, endpoint: Endpoint) -> str | None:
-        """At most one fault per request. Logins are spared so a sync can always start."""
+        """At most one fault per request. Logins and OAuth token requests are spared so a sync can
+        always start."""
         f = self.faults
-        if not f.any() or endpoint.path.endswith("/login"):
+        if not f.any() or endpoint.path.endswith("/login") or endpoint.path == "/authx/token":
             return None
         rates = {
             "html": f.html_rate,

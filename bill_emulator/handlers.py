@@ -40,6 +40,7 @@ class Reply:
     status: int
     payload: Any = None
     raw: bytes | None = None  # pre-rendered JSON (list pages)
+    headers: tuple[tuple[bytes, bytes], ...] = ()  # extra response headers (the OAuth token endpoint)
 
 
 Handler = Callable[[Call], Reply]
@@ -54,6 +55,10 @@ class Endpoint:
     name: str = ""
     limits: bool = True  # counted against the rate and concurrency limits
     raw_body: bool = False  # file uploads: the handler gets the request bytes, not parsed JSON
+    at_root: bool = False  # also served outside /connect, at the gateway root (POST /authx/token)
+    # How the route answers its own errors: "bill" (BILL's envelope) or "oauth" (RFC 6749 error
+    # objects, the token endpoint). Limit and server errors are BILL's envelope on every route.
+    errors: str = "bill"
 
 
 @dataclass

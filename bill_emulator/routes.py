@@ -1,12 +1,14 @@
-"""Every route the emulator serves, in one place. Paths are relative to `/connect`.
+"""Every route the emulator serves, in one place. Paths are relative to `/connect`; the OAuth token
+endpoint is also served at the gateway root (`at_root`).
 
 Auth kinds: PUBLIC (no headers), ORG (devKey + sessionId), PARTNER (appKey + sessionId),
-PARTNER_ORG (partner session + organizationId header), SPEND (apiToken).
+PARTNER_ORG (partner session + organizationId header), SPEND (apiToken). ORG and SPEND routes also
+take `Authorization: Bearer <token>` from POST /authx/token (backends/oauth.py).
 """
 
 from __future__ import annotations
 
-from bill_emulator.backends import auth, customers, invoices, organizations
+from bill_emulator.backends import auth, customers, invoices, oauth, organizations
 from bill_emulator.handlers import ORG, PARTNER, PARTNER_ORG, PUBLIC, Call, Endpoint, Reply, crud
 
 
@@ -37,6 +39,16 @@ def authentication() -> list[Endpoint]:
         ),
         Endpoint("POST", "/v3/logout", ORG, _logout, "logout"),
         Endpoint("GET", "/v3/health", PUBLIC, _health, "health", limits=False),
+        Endpoint(
+            "POST",
+            oauth.TOKEN_PATH,
+            PUBLIC,
+            oauth.issue_token,
+            "oauth.token",
+            raw_body=True,  # form data, not JSON
+            at_root=True,
+            errors="oauth",
+        ),
         Endpoint(
             "POST",
             "/v3/partner/login",

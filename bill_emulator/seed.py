@@ -22,6 +22,8 @@ from bill_emulator.backends import (
     recurring,
     vendors,
 )
+from bill_emulator.backends.auth import CONSOLE_TOKEN
+from bill_emulator.backends.oauth import CLIENT, CLIENT_SPEND
 from bill_emulator.backends.spend import seed as spend_seed
 from bill_emulator.seedplan import SeedPlan
 from bill_emulator.timefmt import format_timestamp
@@ -58,11 +60,43 @@ def seed_if_empty(emulator: Emulator) -> dict[str, Any]:
     store = emulator.store
     existing = store.meta("credentials")
     if existing:
-        return json.loads(existing)
+        credentials = json.loads(existing)
+        if "oauth" not in credentials:  # a database seeded before developer apps existed
+            with store.transaction():
+                developer_app_and_console_token(emulator, credentials)
+                store.set_meta("credentials", json.dumps(credentials))
+        return credentials
     with store.transaction():
         credentials = _seed(emulator)
+        developer_app_and_console_token(emulator, credentials)
         store.set_meta("credentials", json.dumps(credentials))
     return credentials
+
+
+def developer_app_and_console_token(emulator: Emulator, credentials: dict[str, Any]) -> None:
+    """BILL's 2026 ways in, for the main organization: a developer app (OAuth client id and secret,
+    created by its administrator, who is also the app's owner in Spend & Expense terms: the S&E
+    company's API-token owner) and an Accountant Console API token for that administrator.
+
+    Drawn from a generator of their own, so the other credentials and the data stay as they were."""
+    store = emulator.store
+    rng = random.Random(f"oauth-{emulator.settings.seed}")
+    main = credentials["ap_ar"]
+    org_id, username = main["organization_id"], main["username"]
+    admin_id = next(user for _p, _s, scope, user in store.credentials("user", username) if scope == org_id)
+    client_id, client_secret, console_token = _secret(rng, 24), _secret(rng, 48), _secret(rng, 40)
+    store.add_credential(CLIENT, client_id, client_secret, scope=org_id, user_id=admin_id)
+    for _token, _secret_value, company_id, spend_owner in store.credentials(
+        "api_token", credentials["spend_expense"]["api_token"]
+    ):
+        store.add_credential(CLIENT_SPEND, client_id, "", scope=company_id, user_id=spend_owner)
+    store.add_credential(CONSOLE_TOKEN, username, console_token, scope=org_id, user_id=admin_id)
+    main["console_api_token"] = console_token
+    credentials["oauth"] = {
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "organization_id": org_id,
+    }
 
 
 def _seed(emulator: Emulator) -> dict[str, Any]:

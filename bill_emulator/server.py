@@ -17,10 +17,12 @@ import uvicorn
 from bill_emulator.emulator import Emulator
 from bill_emulator.settings import EmulatorSettings
 
-AUTH_TYPES = ("ap_ar", "partner", "spend_expense")
+AUTH_TYPES = ("ap_ar", "partner", "spend_expense", "oauth")
+# Written in this order; config_spend_expense.json stays the last one, as callers wait for it.
 CONFIG_FILES = {
     "ap_ar": "config_ap_ar.json",
     "partner": "config_partner.json",
+    "oauth": "config_oauth.json",
     "spend_expense": "config_spend_expense.json",
 }
 
@@ -60,8 +62,8 @@ class EmulatorServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}/connect"
 
-    def config(self, auth_type: str) -> dict[str, Any]:
-        return self.emulator.connector_config(self.base_url, auth_type)
+    def config(self, auth_type: str, console: bool = False) -> dict[str, Any]:
+        return self.emulator.connector_config(self.base_url, auth_type, console=console)
 
     def configs(self) -> dict[str, dict[str, Any]]:
         return {auth_type: self.config(auth_type) for auth_type in AUTH_TYPES}
@@ -88,6 +90,19 @@ class EmulatorServer:
         response = requests.post(f"{self.base_url}/v3/login", json=body, timeout=30)
         response.raise_for_status()
         return {"devKey": creds["dev_key"], "sessionId": response.json()["sessionId"]}
+
+    def bearer_headers(self) -> dict[str, str]:
+        """Trade the developer app's client credentials for an access token over HTTP: the
+        Authorization header that AP/AR and Spend & Expense calls then carry."""
+        creds = self.config("oauth")["credentials"]
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": creds["client_id"],
+            "client_secret": creds["client_secret"],
+        }
+        response = requests.post(f"{self.base_url}/authx/token", data=form, timeout=30)
+        response.raise_for_status()
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
     def counters(self) -> dict[str, Any]:
         return self.emulator.counters.snapshot()

@@ -103,6 +103,9 @@ class EmulatorSettings:
     jitter_ms: float = 0.0
     session_idle_seconds: float = 35 * 60
     sync_token_session_seconds: float = 48 * 3600
+    # Lifetime of an OAuth access token from POST /authx/token (client credentials); BILL calls it
+    # short-lived without a figure, 3600 s is the common choice of OAuth servers.
+    oauth_token_seconds: float = 3600
     organizations: int = 3
     limits: Limits = field(default_factory=Limits)
     faults: Faults = field(default_factory=Faults)

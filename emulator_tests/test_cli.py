@@ -27,7 +27,14 @@ def test_given_serve_with_write_configs_when_started_then_base_url_printed_and_c
         while not (tmp_path / "config_spend_expense.json").exists():
             process.stderr.readline()
         configs = {p.name: json.loads(p.read_text()) for p in tmp_path.glob("config_*.json")}
-        assert set(configs) == {"config_ap_ar.json", "config_partner.json", "config_spend_expense.json"}
+        assert set(configs) == {
+            "config_ap_ar.json",
+            "config_partner.json",
+            "config_oauth.json",
+            "config_spend_expense.json",
+        }
+        assert configs["config_oauth.json"]["base_url"] == base_url
+        assert configs["config_oauth.json"]["credentials"]["auth_type"] == "oauth"
         ap_ar = configs["config_ap_ar.json"]
         assert ap_ar["base_url"] == base_url and ap_ar["credentials"]["auth_type"] == "ap_ar"
         creds = ap_ar["credentials"]
@@ -73,6 +80,17 @@ def test_given_fault_and_limit_flags_when_parsed_then_settings_follow():
     assert settings.faults.error_rate == 0.05 and settings.faults.expire_session_every == 25
     assert settings.limits.limit_status == 422 and settings.limits.window_scale == 0.01
     assert settings.latency_ms == 150 and settings.invoice_count == 100_000
+    assert settings.oauth_token_seconds == 3600
+
+
+def test_given_an_oauth_token_lifetime_when_parsed_then_settings_follow():
+    args = parser().parse_args(["serve", "--oauth-token-seconds", "90"])
+    assert settings_from(args).oauth_token_seconds == 90
+
+
+def test_given_a_non_positive_oauth_token_lifetime_when_serving_then_clear_error_and_exit_2(capsys):
+    assert main(["serve", "--oauth-token-seconds", "0"]) == 2
+    assert "--oauth-token-seconds must be positive" in capsys.readouterr().err
 
 
 def test_given_an_unknown_scale_when_serving_then_clear_error_and_exit_2(capsys):

@@ -4,7 +4,9 @@ Every route comes from the emulator's own route table (`bill_emulator.routes.end
 route is covered without touching this file. Whatever a client sends, the emulator must answer the
 way BILL does: never a 5xx (faults stay off here), every non-2xx answer BILL's error envelope (a JSON
 array of `{timestamp, code: "BDC_nnnn", severity, category, message}`), every 2xx body JSON (or empty,
-as BILL's logout and S&E deletes answer). Broken auth must never get a 2xx.
+as BILL's logout and S&E deletes answer). Broken auth must never get a 2xx. The one route with another
+contract is the OAuth token endpoint (`POST /authx/token`, `errors="oauth"` in the table): its errors
+are RFC 6749 error objects, held just as strictly by `assert_oauth_answer`.
 
 Requests go out through `http.client`, not `requests`: it sends a path as given (`../`, `%zz`, raw
 `?`), and the same header twice. The parts of a request a scenario leaves alone are right: seeded ids
@@ -357,6 +359,48 @@ def fuzz() -> Iterator[Fuzz]:
 
 
 # -- what every answer must look like -------------------------------------------------------------------
+def assert_route_answer(endpoint: Endpoint, answer: Answer, request: str) -> None:
+    """The check of the route's own contract: BILL's envelope, except on the OAuth token endpoint
+    (`errors="oauth"`), which answers as an RFC 6749 server does."""
+    if endpoint.errors == "oauth":
+        assert_oauth_answer(answer, request)
+    else:
+        assert_bill_answer(answer, request)
+
+
+# RFC 6749 §5.2: the error codes a token endpoint answers with.
+_OAUTH_ERRORS = {
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+}
+
+
+def assert_oauth_answer(answer: Answer, request: str) -> None:
+    """Never a 5xx; JSON always; a 2xx is a Bearer token (RFC 6749 §5.1), anything else a 400 or 401
+    error object (§5.2) with a known `error` and a readable `error_description`."""
+    shown = f"{request}\n-> {answer.status} {answer.body[:600]!r}"
+    assert answer.status < 500, shown
+    assert answer.content_type.startswith("application/json"), shown
+    try:
+        payload = json.loads(answer.body)
+    except ValueError:
+        raise AssertionError(f"body is not JSON: {shown}") from None
+    assert isinstance(payload, dict), shown
+    if 200 <= answer.status < 300:
+        assert payload.get("token_type") == "Bearer", shown
+        assert isinstance(payload.get("access_token"), str) and payload["access_token"], shown
+        assert isinstance(payload.get("expires_in"), int) and payload["expires_in"] > 0, shown
+        return
+    assert answer.status in (400, 401), shown
+    assert set(payload) == {"error", "error_description"}, shown
+    assert payload["error"] in _OAUTH_ERRORS, shown
+    assert isinstance(payload["error_description"], str) and payload["error_description"], shown
+
+
 def assert_bill_answer(answer: Answer, request: str) -> None:
     """Never a 5xx; 2xx bodies are JSON (or empty); anything else is BILL's error envelope."""
     shown = f"{request}\n-> {answer.status} {answer.body[:600]!r}"
@@ -387,7 +431,7 @@ def _call(
 ) -> Answer:
     answer = fuzz.send(endpoint.method, target, headers, body)
     fuzz.after(endpoint, answer, authenticated)
-    assert_bill_answer(answer, _describe(endpoint, target, headers, body))
+    assert_route_answer(endpoint, answer, _describe(endpoint, target, headers, body))
     return answer
 
 
@@ -521,7 +565,7 @@ def test_given_every_route_of_the_table_when_called_with_seeded_ids_then_it_is_r
         path = _PARAM.sub(lambda m, p=endpoint.path: fuzz.seeded.for_name(m.group(1), p)[0], endpoint.path)
         answer = fuzz.send(endpoint.method, path, fuzz.auth_headers(endpoint), b"")
         fuzz.after(endpoint, answer)
-        assert_bill_answer(answer, f"{route_id(endpoint)}: {endpoint.method} {path}")
+        assert_route_answer(endpoint, answer, f"{route_id(endpoint)}: {endpoint.method} {path}")
         if answer.status == 404 and json.loads(answer.body)[0]["code"] == "BDC_1121":
             unrouted.append(route_id(endpoint))
     assert not unrouted

@@ -1,4 +1,5 @@
-"""Sign-in as BILL does it: org sessions (/v3/login), partner sessions, login-as-user, S&E API tokens.
+"""Sign-in as BILL does it: org sessions (/v3/login, with a password, a sync token or an Accountant
+Console API token), partner sessions, login-as-user, S&E API tokens (OAuth Bearer tokens: oauth.py).
 
 Sessions live in the database. An org or partner session dies after `idle_seconds` without a call
 (sliding: every call resets the timer); a session opened with a sync token lasts 48 hours.
@@ -16,6 +17,7 @@ from bill_emulator.errors import BillApiError, invalid_body
 ORG = "org"
 PARTNER = "partner"
 SPEND = "spend"
+CONSOLE_TOKEN = "console_token"  # credentials: username -> Accountant Console API token, per organization
 
 
 @dataclass(frozen=True)
@@ -51,21 +53,40 @@ def _new_session(
     return session_id
 
 
+def same_secret(expected: str, given: str) -> bool:
+    """A constant-time comparison that takes any text (compare_digest refuses non-ASCII str)."""
+    return secrets.compare_digest(
+        expected.encode("utf-8", "surrogatepass"), given.encode("utf-8", "surrogatepass")
+    )
+
+
 def dev_key_is_valid(ctx: Context, dev_key: str | None) -> bool:
     return bool(dev_key) and bool(ctx.store.credentials("dev_key", dev_key))
 
 
+def _password_or_console_token(body: Any) -> tuple[str, tuple[str, ...]]:
+    """A login carries a password (user password or sync token) or, for an accounting firm signing in
+    to a client organization, its Accountant Console API token: one of the two, never both."""
+    if isinstance(body, dict) and body.get("consoleApiToken") is not None:
+        if body.get("password") is not None:
+            raise invalid_body("Provide either password or consoleApiToken, not both.")
+        return "consoleApiToken", (CONSOLE_TOKEN,)
+    return "password", ("user", "sync_token")
+
+
 def login(ctx: Context, body: Any, sync_token_seconds: float) -> dict[str, Any]:
-    """POST /v3/login: username (or sync-token name), password (or sync token), organizationId, devKey."""
-    body = _require(body, "username", "password", "organizationId", "devKey")
+    """POST /v3/login: username (or sync-token name), password (or sync token, or consoleApiToken
+    in its place), organizationId, devKey."""
+    secret_field, kinds = _password_or_console_token(body)
+    body = _require(body, "username", secret_field, "organizationId", "devKey")
     if not dev_key_is_valid(ctx, body["devKey"]):
         raise BillApiError("BDC_1102")
     org_id = body["organizationId"]
     match = None
     lifetime = None
-    for kind in ("user", "sync_token"):
+    for kind in kinds:
         for _principal, secret, scope, user_id in ctx.store.credentials(kind, body["username"]):
-            if scope == org_id and secrets.compare_digest(secret, body["password"]):
+            if scope == org_id and same_secret(secret, body[secret_field]):
                 match = user_id
                 lifetime = sync_token_seconds if kind == "sync_token" else None
     if match is None:
@@ -84,7 +105,7 @@ def partner_login(ctx: Context, body: Any) -> dict[str, Any]:
         raise BillApiError("BDC_1146")
     partner_id = keys[0][2]
     for _principal, secret, scope, _user in ctx.store.credentials("partner_user", body["username"]):
-        if scope == partner_id and secrets.compare_digest(secret, body["password"]):
+        if scope == partner_id and same_secret(secret, body["password"]):
             return {"sessionId": _new_session(ctx, PARTNER, body["appKey"], partner_id, None, None)}
     raise BillApiError("BDC_1101")
 
