@@ -60,29 +60,44 @@ _LOGGER = logging.getLogger("airbyte")
 
 def stored_ids(server: EmulatorServer, auth_type: str, streams: Sequence[str]) -> set[tuple[str, str]]:
     """(stream, id) of every object a complete sync of `streams` must deliver, from the emulator's store."""
+    return set(stored_versions(server, auth_type, streams))
+
+
+def stored_versions(
+    server: EmulatorServer, auth_type: str, streams: Sequence[str]
+) -> dict[tuple[str, str], str | None]:
+    """(stream, id) -> current `updatedTime` (None where the object has none) of every object a
+    complete sync of `streams` must deliver, from the emulator's store."""
     store = server.emulator.store
     creds = server.emulator.credentials
-    ids: set[tuple[str, str]] = set()
+    found: dict[tuple[str, str], str | None] = {}
+
+    def add(stream: str, rows: Any) -> None:
+        for row in rows:
+            found[(stream, row.id)] = row.body.get("updatedTime")
+
     if auth_type == "ap_ar":
         org = creds["ap_ar"]["organization_id"]
         for stream in streams:
             if stream == "organization":
-                ids.add((stream, org))
+                add(stream, [row for row in store.find("organizations", None) if row.id == org] or [])
+                found.setdefault((stream, org), None)
             else:
-                ids.update((stream, row.id) for row in store.find(stream, org))
+                add(stream, store.find(stream, org))
     elif auth_type == "partner":
-        orgs = [row.id for row in store.find("organizations", creds["partner"]["partner_id"])]
+        orgs = list(store.find("organizations", creds["partner"]["partner_id"]))
         kinds = {"partner_users": "users", "partner_roles": "roles"}
         for stream in streams:
             if stream == "organizations":
-                ids.update((stream, org) for org in orgs)
+                add(stream, orgs)
             else:
-                ids.update((stream, row.id) for org in orgs for row in store.find(kinds[stream], org))
+                for org in orgs:
+                    add(stream, store.find(kinds[stream], org.id))
     else:
         company = store.credentials("api_token", creds["spend_expense"]["api_token"])[0][2]
         for stream in streams:
-            ids.update((stream, row.id) for row in store.find(stream, company))
-    return ids
+            add(stream, store.find(stream, company))
+    return found
 
 
 @contextmanager
