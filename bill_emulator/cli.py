@@ -150,11 +150,13 @@ def settings_from(args: argparse.Namespace) -> EmulatorSettings:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args, unknown = parser().parse_known_args(argv)
     if args.command == "conform":
         from bill_emulator.conform.runner import run_cli
 
-        return run_cli(args)
+        return run_cli(args, unknown)
+    if unknown:
+        parser().error(f"unrecognized arguments: {' '.join(unknown)}")
     from bill_emulator.emulator import Emulator
     from bill_emulator.server import EmulatorServer
 

@@ -585,3 +585,14 @@ def test_given_a_run_when_conformed_then_only_gets_and_the_sign_in_post_reach_bi
 
     posts = [(x.method, x.path) for x in watched.seen if x.method != "GET"]
     assert posts == [("POST", "/connect/authx/token"), ("POST", "/connect/v3/login")]
+
+
+def test_given_usage_errors_when_conformed_then_exit_two_with_one_line(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["conform"])
+    missing = capsys.readouterr().err
+    assert stopped.value.code == 2 and missing.count("\n") == 1 and "--config" in missing
+
+    assert main(["conform", "--config", "config.json", "--bogus"]) == 2
+    unknown = capsys.readouterr().err
+    assert unknown.count("\n") == 1 and "unrecognized arguments: --bogus" in unknown

@@ -145,8 +145,10 @@ def _load(path: Path) -> Any:
         raise CannotRun(f"the config {path} is not JSON ({type(error).__name__})") from None
 
 
-def run_cli(args: argparse.Namespace) -> int:
+def run_cli(args: argparse.Namespace, unknown: Sequence[str] = ()) -> int:
     """`bill-emulator conform`: 0 when nothing differs, 1 when something does, 2 when it cannot run."""
+    if unknown:
+        return _fail(f"unrecognized arguments: {' '.join(unknown)} (see bill-emulator conform --help)")
     if args.allow_sandbox_writes:
         return _fail(
             "--allow-sandbox-writes is refused: conform has no write probes (every probe is read-only)"
