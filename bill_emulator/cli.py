@@ -8,6 +8,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from bill_emulator.conform.arguments import add_arguments as add_conform_arguments
 from bill_emulator.settings import Deviations, EmulatorSettings, Faults, Limits
 
 _FAULTS = {
@@ -112,6 +113,11 @@ def parser() -> argparse.ArgumentParser:
         help="write config_ap_ar.json, config_partner.json, config_oauth.json and"
         " config_spend_expense.json to DIR",
     )
+    conform = sub.add_parser(
+        "conform",
+        help="check the emulator's assumptions against the BILL a connector config points at (read-only)",
+    )
+    add_conform_arguments(conform)
     return p
 
 
@@ -144,7 +150,13 @@ def settings_from(args: argparse.Namespace) -> EmulatorSettings:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args, unknown = parser().parse_known_args(argv)
+    if args.command == "conform":
+        from bill_emulator.conform.runner import run_cli
+
+        return run_cli(args, unknown)
+    if unknown:
+        parser().error(f"unrecognized arguments: {' '.join(unknown)}")
     from bill_emulator.emulator import Emulator
     from bill_emulator.server import EmulatorServer
 
