@@ -36,7 +36,7 @@ class Internal:
     owner: str
     name: str
     use: str
-    kind: str = "attribute"  # "attribute" (set on instances), "method" or "class attribute"
+    kind: str = "attribute"  # "attribute" (set on instances), "method" or "property"
 
     def owner_class(self) -> type:
         return getattr(import_module(self.module), self.owner)
@@ -54,6 +54,7 @@ _CALL_RATE = "airbyte_cdk.sources.streams.call_rate"
 _CURSOR = "airbyte_cdk.sources.streams.concurrent.cursor"
 _SOURCE = "airbyte_cdk.sources.declarative.concurrent_declarative_source"
 _YAML_SOURCE = "airbyte_cdk.sources.declarative.yaml_declarative_source"
+_RETRIEVER = "airbyte_cdk.sources.declarative.retrievers.simple_retriever"
 _CONCURRENT_SOURCE = "airbyte_cdk.sources.concurrent_source.concurrent_source"
 
 INTERNALS: tuple[Internal, ...] = (
@@ -74,7 +75,9 @@ INTERNALS: tuple[Internal, ...] = (
         _CURSOR, "ConcurrentCursor", "_connector_state_converter", "state inside windows; fast timestamps"
     ),
     Internal(_CURSOR, "ConcurrentCursor", "_lock", "state inside windows"),
-    Internal(_CURSOR, "ConcurrentCursor", "_slice_boundary_fields_wrapper", "state inside windows", "method"),
+    Internal(
+        _CURSOR, "ConcurrentCursor", "_slice_boundary_fields_wrapper", "state inside windows", "property"
+    ),
     Internal(_CURSOR, "ConcurrentCursor", "_cursor_granularity", "state inside windows"),
     Internal(_CURSOR, "ConcurrentCursor", "_most_recent_cursor_value_per_partition", "state inside windows"),
     Internal(_CURSOR, "ConcurrentCursor", "_concurrent_state", "state inside windows"),

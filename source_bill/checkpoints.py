@@ -4,14 +4,15 @@ The CDK's cursor saves a stream's state when a partition (an `updatedTime` windo
 `partitions.py`) has been read completely; a sync killed in the middle of a window of a hundred
 pages read the whole window again. BILL returns a window's records sorted on `updatedTime`
 (ascending, the windows ask for it), so once a record at time t has been handed on, every record
-of that window before t's second has been too (checked to the second, the precision some BILL
-sorts at: `windows.py`): the window is read from its start up to the second before t's.
+of that window before t has been too: the window is read from its start up to t - 1 ms. That is
+saved only once the window's walk has proved BILL's order (`windows.WindowWalks`); where it proved
+it to the second only (a BILL that sorts to the second), up to the second before t's.
 
 `WindowCheckpoints` adds that interval to the cursor every `every` records of the stream, for
 every window being read at that moment, and the cursor saves state as it does when a window is
 closed. Records are put on the CDK's queue before the cursor sees them, and the state message
 goes on the same queue, so a state message never covers a record not yet delivered. Once a page
-of the stream came out of order (`windows.WindowOrder`), nothing more is saved inside windows.
+of the stream came out of order, nothing more is saved inside windows.
 
 With one window open (or all windows before it read) the state stays the CDK's single
 `updatedTime`. While windows further on are read in parallel, it is the CDK's `date-range` form,
@@ -37,7 +38,7 @@ from airbyte_cdk.sources.types import Record
 
 from .cdk_internals import CursorInternals
 from .client.timestamps import parse_timestamp
-from .windows import WindowOrder, whole_second
+from .windows import WindowWalks, whole_second
 
 #: A stream's state is saved every this share of a page of records.
 SAVES_PER_PAGE = 2
@@ -80,10 +81,10 @@ class _WindowProgress:
 class WindowCheckpoints:
     """Saves a stream's state inside its windows (see the module doc). Installed on a cursor."""
 
-    def __init__(self, cursor: CursorInternals, every: int, order: WindowOrder) -> None:
+    def __init__(self, cursor: CursorInternals, every: int, walks: WindowWalks) -> None:
         self._cursor = cursor
         self._every = max(1, every)
-        self._order = order
+        self._walks = walks
         self._converter = cursor.converter
         self._granularity = cursor.granularity or timedelta(milliseconds=1)
         self._open: dict[Any, _WindowProgress] = {}
@@ -95,12 +96,12 @@ class WindowCheckpoints:
         cursor.cursor.bill_checkpoints = self
 
     @classmethod
-    def install(cls, cursor: ConcurrentCursor, every: int, order: WindowOrder) -> WindowCheckpoints | None:
+    def install(cls, cursor: ConcurrentCursor, every: int, walks: WindowWalks) -> WindowCheckpoints | None:
         existing = getattr(cursor, "bill_checkpoints", None)
         if isinstance(existing, WindowCheckpoints):
             return existing
         internals = CursorInternals.of(cursor)
-        return cls(internals, every, order) if internals is not None else None
+        return cls(internals, every, walks) if internals is not None else None
 
     def _observing(self, observe: Callable[[Record], None]) -> Callable[[Record], None]:
         def observe_and_count(record: Record) -> None:
@@ -136,15 +137,15 @@ class WindowCheckpoints:
     def _save(self) -> None:
         """Add what each open window has read to the cursor's intervals and emit the state."""
         self._unsaved = 0
-        if self._order.unordered:
-            return  # records came out of BILL's order: only windows read completely are trusted
         newest_of = self._cursor.newest_per_window()
         read: list[MutableMapping[str, Any]] = []
         for progress in list(self._open.values()):
             newest = newest_of.get(progress.window)
-            if newest is None:
+            # Only what a window's walk has proved of BILL's order (`windows.WindowWalks`) is saved.
+            trusted = self._walks.trusted(progress.window)
+            if newest is None or trusted is None:
                 continue
-            end = whole_second(newest) - self._granularity
+            end = (newest if trusted == "ms" else whole_second(newest)) - self._granularity
             if end < progress.start or (progress.saved_to is not None and end <= progress.saved_to):
                 continue
             progress.saved_to = end

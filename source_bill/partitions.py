@@ -111,22 +111,26 @@ def tune_streams(streams: Iterable[Any], config: Mapping[str, Any]) -> None:
         generator = cdk.partition_generator(stream)
         if isinstance(generator, StreamSlicerPartitionGenerator):
             order = WindowOrder(stream.name)
-            _check_pages(generator, order)
             windows = UpdatedTimeWindows.for_stream(stream.name, generator, order)
-            if windows is not None and cdk.replace_generator_slicer(generator, windows):
-                WindowCheckpoints.install(stream.cursor, records_between_saves(page_size), order)
+            if windows is None or not cdk.replace_generator_slicer(generator, windows):
+                continue
+            walks = _check_pages(generator, order) if windows.split else None
+            if walks is not None:
+                WindowCheckpoints.install(stream.cursor, records_between_saves(page_size), walks)
 
 
-def _check_pages(generator: Any, order: WindowOrder) -> None:
+def _check_pages(generator: Any, order: WindowOrder) -> WindowWalks | None:
     """Give the stream's record filter and paginator the checks of `windows.py`."""
     retriever = cdk.generator_retriever(generator)
     selector = getattr(retriever, "record_selector", None)
     record_filter = getattr(selector, "record_filter", None)
-    if isinstance(record_filter, BillWindowFilter):
-        walks = record_filter.window_walks = WindowWalks(order)
-        strategy = getattr(getattr(retriever, "paginator", None), "pagination_strategy", None)
-        if isinstance(strategy, BillCursorPagination):
-            strategy.window_walks = walks
+    if not isinstance(record_filter, BillWindowFilter):
+        return None
+    walks = record_filter.window_walks = WindowWalks(order)
+    strategy = getattr(getattr(retriever, "paginator", None), "pagination_strategy", None)
+    if isinstance(strategy, BillCursorPagination):
+        strategy.window_walks = walks
+    return walks
 
 
 def light_call_budget(budget: Any) -> None:
@@ -331,8 +335,16 @@ class UpdatedTimeWindows:
     """Stream slicer for a list BILL filters and sorts on `updatedTime` (see the module doc)."""
 
     def __init__(
-        self, stream_name: str, cursor: ConcurrentCursor, retriever: Any, order: WindowOrder
+        self,
+        stream_name: str,
+        cursor: ConcurrentCursor,
+        retriever: Any,
+        order: WindowOrder,
+        split: bool = True,
     ) -> None:
+        #: False for a list BILL filters on updatedTime but does not sort by it: read in the cursor's
+        #: slices as they are, each asked up to the whole second after its end.
+        self.split = split
         self._stream_name = stream_name
         self._cursor = cursor
         self._requester: HttpRequester = retriever.requester
@@ -343,8 +355,8 @@ class UpdatedTimeWindows:
     def for_stream(
         cls, name: str, generator: StreamSlicerPartitionGenerator, order: WindowOrder
     ) -> UpdatedTimeWindows | None:
-        """The slicer for a stream, or None when its list is not filtered and sorted on updatedTime
-        up to a window's `read_to`."""
+        """The slicer for a stream, or None when its list is not filtered on updatedTime up to a
+        window's `read_to`; one that cuts no windows when the list is not sorted on updatedTime."""
         cursor = cdk.generator_slicer(generator)
         retriever = cdk.generator_retriever(generator)
         requester = getattr(retriever, "requester", None)
@@ -358,9 +370,9 @@ class UpdatedTimeWindows:
         )
         params = requester.get_request_params(stream_slice=probe)
         filters = str(params.get("filters"))
-        if params.get("sort") != f"{CURSOR_FIELD}:asc" or f'{CURSOR_FIELD}:lte:"{later}"' not in filters:
+        if f'{CURSOR_FIELD}:lte:"{later}"' not in filters:
             return None
-        return cls(name, cursor, retriever, order)
+        return cls(name, cursor, retriever, order, split=params.get("sort") == f"{CURSOR_FIELD}:asc")
 
     def stream_slices(self) -> Iterable[StreamSlice]:
         # The stretches left to read, taken at once: the cursor walks its saved intervals by index
@@ -373,6 +385,9 @@ class UpdatedTimeWindows:
         end = parse_timestamp(upper)
         if parse_timestamp(lower) is None or end is None:
             yield window
+            return
+        if not self.split:
+            yield self._slice(window, lower, upper)
             return
         previous: PageSpan | None = None
         for count in range(1, MAX_WINDOWS + 1):
@@ -409,8 +424,12 @@ class UpdatedTimeWindows:
 
     @staticmethod
     def _slice(window: StreamSlice, lower: str, upper: str) -> StreamSlice:
+        # Asked up to the whole second after the stretch's end: a BILL that drops the bound's
+        # milliseconds then still returns every record up to the end (the filter drops the rest).
+        end = parse_timestamp(window.cursor_slice[END])
+        read_to = format_cursor(_whole_second_from(end)) if end is not None else window.cursor_slice[END]
         return StreamSlice(
             partition=window.partition,
             cursor_slice={START: lower, END: upper},
-            extra_fields={**window.extra_fields, READ_TO: window.cursor_slice[END]},
+            extra_fields={**window.extra_fields, READ_TO: read_to},
         )

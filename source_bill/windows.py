@@ -5,11 +5,13 @@ A window split off a long list (`partitions.UpdatedTimeWindows`) asks BILL for r
 request made to size it), sorted on `updatedTime`, and keeps those up to its `end_time`. Two
 shortcuts rest on BILL's documented order, and each is checked on every page:
 
-* **Stopping at the window's end** before BILL's last page: only when every record of the walk so
-  far came in order and the page's last record lies in a later *second* than the window's end.
-  Then every record still to come is later too, even from a BILL that sorts to the second only.
-* **Saving state inside the window** (`checkpoints.py`): only while the stream's pages came in
-  order, and only up to the start of the newest record's second.
+* **Stopping at the window's end** before BILL's last page: only when the walk so far proves BILL's
+  order (`STEPS_TO_TRUST` steps up and none down, to the millisecond or to the second) and its
+  newest record lies past the window's end at that precision. Then every record still to come is
+  later too, even from a BILL that sorts to the second only; a list in no order shows such a run
+  by chance about once in 2.4e18 walks.
+* **Saving state inside the window** (`checkpoints.py`): only while the window's walk proves the
+  order that way, and up to the newest record's millisecond (or second) only.
 
 When a page is out of order, the walk goes on to BILL's end of the query, the window keeps only its
 own records, no more state is saved inside windows and no more windows are cut (`WindowOrder`),
@@ -74,26 +76,44 @@ class WindowOrder:
         logger.warning(f"Stream {self.stream}: {message}")
 
 
+#: Steps up (to a later millisecond, or a later second) a walk must show, and none down, before its
+#: order is trusted: a list that ignores `sort` shows that many in a row by chance about once in
+#: 20! (2.4e18) walks, while a window of BILL's sorted list shows them on its first page.
+STEPS_TO_TRUST = 20
+
+
 @dataclass
 class _Walk:
     last: datetime | None = None  # the walk's newest record so far
-    in_order: bool = True  # every record so far at or after the one before it, to the second
-    within_second: bool = True  # ... and to the millisecond
+    seconds_in_order: bool = True  # no record in an earlier second than one before it
+    ms_in_order: bool = True  # no record earlier than one before it, to the millisecond
+    second_steps: int = 0  # records in a later second than the one before
+    ms_steps: int = 0  # records later than the one before
+
+    def trusted(self) -> str | None:
+        """ "ms" or "second" when the walk's order is proven to that precision, else None."""
+        if self.ms_in_order and self.ms_steps >= STEPS_TO_TRUST:
+            return "ms"
+        if self.seconds_in_order and self.second_steps >= STEPS_TO_TRUST:
+            return "second"
+        return None
 
 
 class WindowWalks:
     """The walks over a stream's windows: each thread's current walk, checked record by record.
 
-    The record filter hands every record of a page to `see` before any of them reaches the cursor
-    (so a state save never trusts an order already broken), and the paginator then asks
-    `may_stop`. A walk runs in one thread from its first page to its last, and the CDK runs the
-    filter over a whole page before it asks the paginator for the next one, so the thread's walk
-    is the one the paginator asks about (`unit_tests/test_windows.py` checks it on a real read).
+    The record filter hands every record of a page to `see` before any of them reaches the cursor,
+    and the paginator then asks `may_stop`. A walk runs in one thread from its first page to its
+    last, and the CDK runs the filter over a whole page before it asks the paginator for the next
+    one (`SimpleRetriever._read_pages`, in `cdk_internals.INTERNALS`), so the thread's walk is the
+    one the paginator asks about. What a window's walk proved is kept per window for the state
+    saves inside it (`checkpoints.py`).
     """
 
     def __init__(self, order: WindowOrder) -> None:
         self.order = order
         self._local = threading.local()
+        self._trust: dict[int, str | None] = {}  # id(window slice) -> what its walk proved
 
     def walk(self, first_page: bool) -> _Walk:
         walk = getattr(self._local, "walk", None)
@@ -104,28 +124,44 @@ class WindowWalks:
     def see(self, walk: _Walk, moment: datetime) -> None:
         """Check `moment` against the walk so far (to the second, and to the millisecond)."""
         last = walk.last
-        if last is None or moment >= last:
+        if last is None:
             walk.last = moment
-        elif whole_second(moment) < whole_second(last):
-            if walk.in_order:
-                walk.in_order = False
-                self.order.out_of_order(last, moment)
-        elif walk.within_second:
-            walk.within_second = False
-            self.order.say(
-                "milliseconds",
-                "BILL sorts updatedTime to the second only (records of one second came out of "
-                "millisecond order); windows still stop at their end, checked to the second.",
-            )
+        elif moment > last:
+            walk.ms_steps += 1
+            if whole_second(moment) > whole_second(last):
+                walk.second_steps += 1
+            walk.last = moment
+        elif moment < last:
+            if whole_second(moment) < whole_second(last):
+                if walk.seconds_in_order:
+                    walk.seconds_in_order = False
+                    self.order.out_of_order(last, moment)
+            elif walk.ms_in_order:
+                self.order.say(
+                    "milliseconds",
+                    "BILL sorts updatedTime to the second only (records of one second came out of "
+                    "millisecond order); windows still stop at their end, checked to the second.",
+                )
+            walk.ms_in_order = False
+
+    def page_seen(self, walk: _Walk, window: StreamSlice) -> None:
+        self._trust[id(window)] = walk.trusted()
+
+    def trusted(self, window: Any) -> str | None:
+        """What the walk over `window` has proved of BILL's order so far ("ms", "second" or None)."""
+        return None if self.order.unordered else self._trust.get(id(window))
 
     def may_stop(self, stream_slice: StreamSlice | None) -> bool:
-        """True when the thread's walk proves the rest of the list lies past the window's end: every
-        record so far in order, the newest in a later second than the window's end."""
+        """True when the thread's walk proves the rest of the list lies past the window's end: its
+        order proven (`STEPS_TO_TRUST`), its newest record past the end at that precision."""
         walk = getattr(self._local, "walk", None)
         bounds = window_bounds(stream_slice)
-        if walk is None or bounds is None or walk.last is None or not walk.in_order:
+        if walk is None or bounds is None or walk.last is None:
             return False
-        return whole_second(walk.last) > bounds[1]
+        trusted = walk.trusted()
+        if trusted == "ms":
+            return walk.last > bounds[1]
+        return trusted == "second" and whole_second(walk.last) > bounds[1]
 
 
 def window_bounds(stream_slice: StreamSlice | None) -> tuple[datetime, datetime] | None:
@@ -171,6 +207,8 @@ class BillWindowFilter(RecordFilter):
                 early += 1
             elif moment <= end:
                 yield record
+        if walk is not None and stream_slice is not None:
+            walks.page_seen(walk, stream_slice)  # type: ignore[union-attr]
         if early and walks is not None:
             walks.order.say(
                 "lower bound",

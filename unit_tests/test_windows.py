@@ -18,7 +18,7 @@ import requests
 from airbyte_cdk.sources.types import StreamSlice
 
 from source_bill.components import BillCursorPagination
-from source_bill.windows import BillWindowFilter, WindowOrder, WindowWalks
+from source_bill.windows import STEPS_TO_TRUST, BillWindowFilter, WindowOrder, WindowWalks
 from unit_tests.bill_list import (
     NOW_MS,
     FakeList,
@@ -105,15 +105,38 @@ def test_given_a_slice_without_bounds_when_filtered_then_everything_is_kept():
 # -- early stops ---------------------------------------------------------------------------------
 
 
-def test_given_an_ordered_page_ending_in_a_later_second_when_paginating_then_the_walk_stops():
+def _ascending(count: int, last: str, step_seconds: int = 60) -> list[str]:
+    """`count` BILL timestamps `step_seconds` apart, ending at `last`."""
+    end = datetime.fromisoformat(last)
+    return [
+        (end - timedelta(seconds=step_seconds * (count - 1 - index))).isoformat(timespec="milliseconds")
+        for index in range(count)
+    ]
+
+
+def test_given_an_ordered_page_ending_past_the_window_when_paginating_then_the_walk_stops():
     record_filter, pagination, order = _wired()
-    page = _records("2025-01-31T23:59:59.000+00:00", "2025-02-01T00:00:00.000+00:00")
+    page = _records(
+        *_ascending(STEPS_TO_TRUST + 1, "2025-01-31T23:50:00.000+00:00"), "2025-02-01T00:00:00.000+00:00"
+    )
 
     kept, token = _read_page(record_filter, pagination, page, _window())
 
-    assert [r["id"] for r in kept] == ["r0"]
+    assert len(kept) == STEPS_TO_TRUST + 1
     assert token is None
     assert not order.unordered
+
+
+def test_given_too_few_records_to_prove_the_order_when_paginating_then_the_walk_goes_on():
+    # A list in no order may put a few records in order by chance: that proves nothing.
+    record_filter, pagination, _ = _wired()
+    page = _records(
+        *_ascending(STEPS_TO_TRUST - 1, "2025-01-31T23:50:00.000+00:00"), "2025-02-01T00:00:00.000+00:00"
+    )
+
+    _, token = _read_page(record_filter, pagination, page, _window())
+
+    assert token == "more"
 
 
 def test_given_the_last_record_in_the_same_second_as_the_window_end_when_paginating_then_the_walk_goes_on():
@@ -179,14 +202,13 @@ def test_given_pages_in_order_across_the_page_break_only_when_checked_then_a_dro
 
 def test_given_a_sort_to_the_second_when_paginating_then_windows_still_stop_and_the_warning_says_so(caplog):
     record_filter, pagination, order = _wired()
-    page = _records(
-        "2025-01-31T12:00:00.700+00:00", "2025-01-31T12:00:00.300+00:00", "2025-02-01T00:00:01.000+00:00"
-    )
+    times = _ascending(STEPS_TO_TRUST + 1, "2025-01-31T23:50:00.700+00:00")
+    page = _records(*times, "2025-01-31T23:50:00.300+00:00", "2025-02-01T00:00:01.000+00:00")
 
     with caplog.at_level(logging.WARNING, logger="airbyte"):
         kept, token = _read_page(record_filter, pagination, page, _window())
 
-    assert [r["id"] for r in kept] == ["r0", "r1"]
+    assert len(kept) == STEPS_TO_TRUST + 2
     assert token is None
     assert not order.unordered
     assert "to the second only" in caplog.text
