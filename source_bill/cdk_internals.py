@@ -74,6 +74,7 @@ INTERNALS: tuple[Internal, ...] = (
     Internal(
         _CURSOR, "ConcurrentCursor", "_connector_state_converter", "state inside windows; fast timestamps"
     ),
+    Internal(_CURSOR, "ConcurrentCursor", "_end_provider", "end every cursor at the sync's start"),
     Internal(_CURSOR, "ConcurrentCursor", "_lock", "state inside windows"),
     Internal(
         _CURSOR, "ConcurrentCursor", "_slice_boundary_fields_wrapper", "state inside windows", "property"
@@ -185,6 +186,28 @@ def policy_bucket_factory(policy: Any) -> Any:
 
 
 # -- the concurrent cursor -----------------------------------------------------------------------
+
+
+def freeze_cursor_end(cursor: Any) -> None:
+    """Make the cursor's end "now" as of this call, for the whole sync.
+
+    The CDK asks its end provider for the current time whenever it needs the end, so a client-side
+    cursor keeps records updated while the sync runs, and its state jumps past rows updated meanwhile
+    behind the reader; with the end fixed, those wait for the next sync, as the rows behind do.
+    """
+    provider = getattr(cursor, "_end_provider", None)
+    if not callable(provider):
+        warn_missing("the sync's fixed end time", "ConcurrentCursor._end_provider")
+        return
+    if getattr(provider, "bill_frozen", False):
+        return
+    end = provider()
+
+    def sync_start() -> Any:
+        return end
+
+    sync_start.bill_frozen = True  # type: ignore[attr-defined]
+    cursor._end_provider = sync_start
 
 
 def cursor_state_converter(cursor: Any) -> Any:

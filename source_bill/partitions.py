@@ -108,6 +108,7 @@ def tune_streams(streams: Iterable[Any], config: Mapping[str, Any]) -> None:
             light_call_budget(cdk.requester_call_budget(requester))
         if isinstance(stream.cursor, ConcurrentCursor):
             fast_timestamps(stream.cursor)
+            cdk.freeze_cursor_end(stream.cursor)
         generator = cdk.partition_generator(stream)
         if isinstance(generator, StreamSlicerPartitionGenerator):
             order = WindowOrder(stream.name)
