@@ -39,6 +39,7 @@ from .client.auth import Credentials, CredentialsError, credentials_from_config
 from .client.errors import BillApiError, ErrorKind, Failure, error_from_response, redact
 from .client.gate import Gate, gate_session, shared_gate
 from .client.pagination import RepeatedCursorError, ThreadCursorGuards, clamp_page_size, next_cursor
+from .client.retry import Action, decide
 from .client.sessions import (
     DEFAULT_REFRESH_AFTER,
     LoginLimitError,
@@ -59,7 +60,6 @@ _FAILURE_TYPES = {
     Failure.SYSTEM: FailureType.system_error,
 }
 _DEFAULT_MAX_RETRIES = 6
-_SESSION_RETRY_BACKOFF = 0.01
 
 
 # -- shared context --------------------------------------------------------------------------
@@ -273,10 +273,12 @@ class BillBackoffStrategy(BackoffStrategy):
         self, response_or_exception: requests.Response | requests.RequestException | None, attempt_count: int
     ) -> float | None:
         if not isinstance(response_or_exception, requests.Response):
+            if isinstance(response_or_exception, requests.RequestException):
+                return decide(response_or_exception, attempt_count).wait
             return limits.transient_backoff(attempt_count)
         response = response_or_exception
         error = error_from_response(response.status_code, response.content)
-        kind = error.kind
+        decision = decide(error, attempt_count)
         if response.status_code == 429 and attempt_count == _DEFAULT_MAX_RETRIES + 1:
             # The CDK makes no attempt after this one and would report it as a bare "API rate limit
             # exceeded."; name the cause instead.
@@ -284,7 +286,7 @@ class BillBackoffStrategy(BackoffStrategy):
             raise AirbyteTracedException(
                 message=message, internal_message=message, failure_type=FailureType.transient_error
             )
-        if kind is ErrorKind.HOURLY_LIMIT:
+        if decision.action is Action.WAIT_FOR_NEXT_HOUR:
             wait = limits.seconds_until_next_hour(datetime.now(timezone.utc))
             if wait > self._max_wait:
                 message = (
@@ -296,11 +298,7 @@ class BillBackoffStrategy(BackoffStrategy):
                     message=message, internal_message=message, failure_type=FailureType.transient_error
                 )
             return wait
-        if kind is ErrorKind.CONCURRENCY_LIMIT:
-            return limits.concurrency_backoff(attempt_count)
-        if kind is ErrorKind.SESSION_INVALID:
-            return _SESSION_RETRY_BACKOFF
-        return limits.transient_backoff(attempt_count)
+        return decision.wait if decision.retries else limits.transient_backoff(attempt_count)
 
 
 @dataclass
@@ -373,8 +371,8 @@ class BillErrorHandler(_ContextMixin, ErrorHandler):
             requests.utils.urlparse(response.request.url).path if getattr(response, "request", None) else None
         )
         error = error_from_response(response.status_code, response.content, method="GET", path=path)
-        kind = error.kind
-        if kind is ErrorKind.SESSION_INVALID:
+        decision = decide(error, 1)
+        if decision.action is Action.SIGN_IN_AGAIN:
             sessions = context.sessions()
             if sessions is not None and sessions.report_invalid(_session_id_of(response)):
                 logger.info("BILL session is no longer valid (BDC_1109); signing in again and retrying.")
@@ -382,25 +380,13 @@ class BillErrorHandler(_ContextMixin, ErrorHandler):
                     ResponseAction.RETRY, FailureType.transient_error, "BILL session expired."
                 )
             return self._fail(error, FailureType.config_error)
-        if kind is ErrorKind.CONCURRENCY_LIMIT:
-            return ErrorResolution(
-                ResponseAction.RETRY,
-                FailureType.transient_error,
-                messages.for_error(error, context.auth_type),
-            )
-        if kind in (ErrorKind.HOURLY_LIMIT, ErrorKind.RATE_LIMITED):
-            return ErrorResolution(
-                ResponseAction.RATE_LIMITED,
-                FailureType.transient_error,
-                messages.for_error(error, context.auth_type),
-            )
-        if kind is ErrorKind.SYSTEM_ERROR:
-            return ErrorResolution(
-                ResponseAction.RETRY,
-                FailureType.transient_error,
-                messages.for_error(error, context.auth_type),
-            )
-        return self._fail(error)
+        if not decision.retries:
+            return self._fail(error)
+        return ErrorResolution(
+            ResponseAction.RATE_LIMITED if decision.rate_limit else ResponseAction.RETRY,
+            FailureType.transient_error,
+            messages.for_error(error, context.auth_type),
+        )
 
     def _fail(self, error: BillApiError, failure_type: FailureType | None = None) -> ErrorResolution:
         """Stop the stream with our own message.

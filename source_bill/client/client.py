@@ -9,14 +9,12 @@ from typing import Any
 
 import requests
 
-from .auth import Credentials, SpendExpenseCredentials, credentials_from_config
+from .auth import Credentials, credentials_from_config
 from .errors import BillApiError, ErrorBody, ErrorKind, error_from_response, redact
-from .limits import concurrency_backoff, transient_backoff
 from .pagination import CursorGuard, clamp_page_size, cursor_param, next_cursor
+from .retry import Action, decide
 from .sessions import DEFAULT_REFRESH_AFTER, DEFAULT_TIMEOUT, SessionManager, login, shared_login_budget
 from .urls import api_url, endpoint_url
-
-_RETRY_KINDS = (ErrorKind.CONCURRENCY_LIMIT, ErrorKind.SYSTEM_ERROR, ErrorKind.RATE_LIMITED)
 
 
 class BillClient:
@@ -112,7 +110,7 @@ class BillClient:
             except (requests.ConnectionError, requests.Timeout) as error:
                 if attempt > self.max_retries:
                     raise requests.ConnectionError(self._redact(str(error))) from None
-                self._sleep(transient_backoff(attempt))
+                self._sleep(decide(error, attempt).wait)
                 continue
             if response.status_code < 400:
                 body = self._decode(response, method, path)
@@ -120,19 +118,15 @@ class BillClient:
                     self.sessions.confirm(session_id)
                 return body
             error = error_from_response(response.status_code, response.content, method=method, path=path)
-            if error.kind is ErrorKind.SESSION_INVALID and self.sessions and not relogged:
+            decision = decide(error, attempt)
+            if decision.action is Action.SIGN_IN_AGAIN and self.sessions and not relogged:
                 relogged = True
                 if self.sessions.report_invalid(session_id):
                     continue
-            if error.kind in _RETRY_KINDS and attempt <= self.max_retries:
-                wait = (
-                    concurrency_backoff(attempt)
-                    if error.kind is ErrorKind.CONCURRENCY_LIMIT
-                    else transient_backoff(attempt)
-                )
-                self._sleep(wait)
+            if decision.action is Action.RETRY and attempt <= self.max_retries:
+                self._sleep(decision.wait)
                 continue
-            raise error
+            raise error  # the hourly limit included: the caller decides whether to wait an hour
 
     def get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params=params)
@@ -190,7 +184,3 @@ class BillClient:
 
     def _redact(self, text: str) -> str:
         return redact(text, self.credentials.secrets)
-
-    @property
-    def is_spend_expense(self) -> bool:
-        return isinstance(self.credentials, SpendExpenseCredentials)

@@ -91,17 +91,6 @@ FAILURE_BY_KIND: Mapping[ErrorKind, Failure] = {
     ErrorKind.UNKNOWN: Failure.SYSTEM,
 }
 
-#: Kinds worth retrying the same request for (after a backoff or a re-login).
-RETRYABLE_KINDS = frozenset(
-    {
-        ErrorKind.SESSION_INVALID,
-        ErrorKind.CONCURRENCY_LIMIT,
-        ErrorKind.HOURLY_LIMIT,
-        ErrorKind.RATE_LIMITED,
-        ErrorKind.SYSTEM_ERROR,
-    }
-)
-
 
 @dataclass(frozen=True)
 class ErrorItem:
@@ -256,10 +245,6 @@ class BillApiError(Exception):
     @property
     def failure(self) -> Failure:
         return FAILURE_BY_KIND[self.kind]
-
-    @property
-    def retryable(self) -> bool:
-        return self.kind in RETRYABLE_KINDS
 
     def _describe(self) -> str:
         where = f"{self.method} {self.path} " if self.method and self.path else ""

@@ -18,7 +18,8 @@ import requests
 from .auth import ApArCredentials, PartnerCredentials
 from .errors import BillApiError, ErrorBody, ErrorKind, error_from_response
 from .gate import reset_gates
-from .limits import LOGINS_PER_HOUR, SESSION_IDLE_TIMEOUT, concurrency_backoff, transient_backoff
+from .limits import LOGINS_PER_HOUR, SESSION_IDLE_TIMEOUT
+from .retry import decide, retries_at_sign_in
 from .urls import endpoint_url
 
 #: Re-login proactively after this much idle time, safely before BILL's 35 minutes.
@@ -177,10 +178,6 @@ class SessionManager:
         with self._lock:
             self._session = None
 
-    @property
-    def logins_last_hour(self) -> int:
-        return self._budget.used
-
     def _login(self) -> _Session:
         last_error: Exception | None = None
         for attempt in range(1, self._login_attempts + 1):
@@ -188,22 +185,11 @@ class SessionManager:
             self.login_count += 1
             try:
                 session_id = self._login_fn()
-            except BillApiError as error:
-                if error.kind not in (
-                    ErrorKind.CONCURRENCY_LIMIT,
-                    ErrorKind.SYSTEM_ERROR,
-                    ErrorKind.RATE_LIMITED,
-                ):
+            except (BillApiError, requests.ConnectionError, requests.Timeout) as error:
+                decision = decide(error, attempt)
+                if not retries_at_sign_in(decision):
                     raise
-                last_error = error
-                wait = (
-                    concurrency_backoff(attempt)
-                    if error.kind is ErrorKind.CONCURRENCY_LIMIT
-                    else transient_backoff(attempt)
-                )
-            except (requests.ConnectionError, requests.Timeout) as error:
-                last_error = error
-                wait = transient_backoff(attempt)
+                last_error, wait = error, decision.wait
             else:
                 self._session = _Session(session_id, self._clock(), from_recovery=self._recover_next)
                 self._recover_next = False

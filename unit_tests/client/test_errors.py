@@ -11,6 +11,7 @@ from source_bill.client.errors import (
     parse_error_body,
     redact,
 )
+from source_bill.client.retry import decide
 
 
 def _array(code, message="boom"):
@@ -98,7 +99,7 @@ def test_given_limit_code_under_any_status_when_classifying_then_limit(status, c
     error = error_from_response(status, _array(code))
     assert error.kind is kind
     assert error.failure is Failure.TRANSIENT
-    assert error.retryable
+    assert decide(error, 1).retries
 
 
 def test_given_several_codes_when_classifying_then_limit_wins():
