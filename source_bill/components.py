@@ -49,7 +49,7 @@ from .client.sessions import (
     shared_session_manager,
 )
 from .client.urls import InvalidBaseUrlError, api_url
-from .config import API_ROOT_KEY
+from .config import API_ROOT_KEY, ConfigError
 from .windows import WindowWalks
 
 logger = logging.getLogger("airbyte")
@@ -121,9 +121,7 @@ def bill_context(config: Mapping[str, Any]) -> BillContext:
         credentials = credentials_from_config(config)
         api_root = config.get(API_ROOT_KEY) or api_url(config.get("environment"), config.get("base_url"))
     except (CredentialsError, InvalidBaseUrlError) as error:
-        raise AirbyteTracedException(
-            message=str(error), internal_message=str(error), failure_type=FailureType.config_error
-        ) from None
+        raise ConfigError(str(error)).traced() from None
     minutes = config.get("session_refresh_minutes")
     refresh_after = timedelta(minutes=int(minutes)) if minutes else DEFAULT_REFRESH_AFTER
     try:

@@ -10,8 +10,11 @@ from functools import lru_cache
 from typing import Any
 
 import jsonschema
+import orjson
 import yaml
+from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils import is_cloud_environment
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .client.auth import CredentialsError, auth_type_of, credentials_from_config
 from .client.urls import InvalidBaseUrlError, api_url, displayed, require_bill_gateway
@@ -32,6 +35,12 @@ _INTEGER_KEYS = (
 
 class ConfigError(ValueError):
     """The config cannot work; the message says what to fix."""
+
+    def traced(self) -> AirbyteTracedException:
+        """The CDK's config error with this message (what Airbyte shows the user)."""
+        return AirbyteTracedException(
+            message=str(self), internal_message=str(self), failure_type=FailureType.config_error
+        )
 
 
 @lru_cache(maxsize=1)
@@ -70,11 +79,32 @@ def request_timeout(config: Mapping[str, Any]) -> int | None:
     return None
 
 
+def _key(config: Mapping[str, Any] | None) -> bytes | None:
+    """A config's content as a cache key (None when it is not plain JSON)."""
+    try:
+        return orjson.dumps(config or {}, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return None
+
+
 def prepare_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
     """A copy of `config` with defaults filled in, `start_date` in UTC and `_api_root` set.
 
-    Never raises: problems are reported by `validate_config`.
+    Worked out once per config (a command hands the same config to the source, its check, discover
+    or read and every component); never raises: problems are reported by `validate_config`.
     """
+    key = _key(config)
+    if key is None:
+        return _prepare(config)
+    return dict(_prepared(key))
+
+
+@lru_cache(maxsize=8)
+def _prepared(key: bytes) -> Mapping[str, Any]:
+    return _prepare(orjson.loads(key))
+
+
+def _prepare(config: Mapping[str, Any] | None) -> dict[str, Any]:
     prepared: dict[str, Any] = dict(config or {})
     for key, value in defaults().items():
         if prepared.get(key) in (None, ""):
@@ -182,7 +212,28 @@ def _cloud_base_url_error(config: Mapping[str, Any]) -> str | None:
 
 
 def validate_config(config: Mapping[str, Any]) -> None:
-    """Raise `ConfigError` with an actionable message if the config cannot work."""
+    """Raise `ConfigError` with an actionable message if the config cannot work (checked once per
+    config: a command validates the same config in its entrypoint and again where it is used)."""
+    key = _key(config)
+    problem = _problem(key, is_cloud_environment()) if key is not None else _first_problem(config)
+    if problem:
+        raise ConfigError(problem)
+
+
+@lru_cache(maxsize=8)
+def _problem(key: bytes, cloud: bool) -> str | None:
+    return _first_problem(orjson.loads(key))  # `cloud` keys the cache: Airbyte Cloud's rules differ
+
+
+def _first_problem(config: Mapping[str, Any]) -> str | None:
+    try:
+        _validate(config)
+    except ConfigError as error:
+        return str(error)
+    return None
+
+
+def _validate(config: Mapping[str, Any]) -> None:
     problem = spec_error(config)
     if problem:
         raise ConfigError(problem)

@@ -114,9 +114,7 @@ class BillEntrypoint(AirbyteEntrypoint):
         try:
             validate_config(prepare_config(config))
         except ConfigError as error:
-            raise AirbyteTracedException(
-                message=str(error), internal_message=str(error), failure_type=FailureType.config_error
-            ) from None
+            raise error.traced() from None
 
     def discover(
         self, source_spec: ConnectorSpecification, config: Mapping[str, Any]

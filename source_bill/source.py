@@ -141,9 +141,7 @@ class SourceBill(cdk.DeclarativeSourceHooks):
     def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
         problem = spec_error(prepare_config(config))
         if problem:
-            raise AirbyteTracedException(
-                message=problem, internal_message=problem, failure_type=FailureType.config_error
-            )
+            raise ConfigError(problem).traced()
         source = self._built_for(config)
         return ConcurrentDeclarativeSource.discover(source, logger, cdk.source_config(source))
 
@@ -158,9 +156,7 @@ class SourceBill(cdk.DeclarativeSourceHooks):
         try:
             validate_config(prepared)
         except ConfigError as error:
-            raise AirbyteTracedException(
-                message=str(error), internal_message=str(error), failure_type=FailureType.config_error
-            ) from None
+            raise error.traced() from None
         if state:
             state, notes = check_states(state, [configured.stream.name for configured in catalog.streams])
             for note in notes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 PRODUCTION_ROOT = "https://gateway.prod.bill.com/connect"
@@ -104,8 +105,10 @@ def root_url(environment: str | None = "production", base_url: str | None = None
         ) from None
 
 
+@lru_cache(maxsize=16)
 def api_url(environment: str | None = "production", base_url: str | None = None) -> str:
-    """The versioned API root, e.g. `https://gateway.prod.bill.com/connect/v3`."""
+    """The versioned API root, e.g. `https://gateway.prod.bill.com/connect/v3` (worked out once per
+    environment and base URL)."""
     return f"{root_url(environment, base_url)}/{API_VERSION}"
 
 
