@@ -28,7 +28,9 @@ from bill_emulator import EmulatorSettings, running_emulator
 from integration_tests.reliability.harness import Key, first_sync_catalog, reference_sync
 from integration_tests.reliability.processes import Message, Progress, latest_states, run_source
 
-PAGE_SIZE = 10
+# Pages of 20: the records a stream must show in order before state is saved inside its windows
+# (`source_bill.windows.EVIDENCE_TO_TRUST`); with smaller pages the bound is those 20 records.
+PAGE_SIZE = 20
 SEED = 20261122
 
 

@@ -131,6 +131,7 @@ class WindowCheckpoints:
             for key, progress in list(self._open.items()):
                 if progress.window is window or progress.window == window:
                     self._open.pop(key, None)
+                    self._walks.forget(progress.window)
 
         return close_and_forget
 

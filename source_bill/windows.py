@@ -5,11 +5,11 @@ A window split off a long list (`partitions.UpdatedTimeWindows`) asks BILL for r
 request made to size it), sorted on `updatedTime`, and keeps those up to its `end_time`. Two
 shortcuts rest on BILL's documented order, and each is checked on every page:
 
-* **Stopping at the window's end** before BILL's last page: only when the walk so far proves BILL's
-  order (`STEPS_TO_TRUST` steps up and none down, to the millisecond or to the second) and its
-  newest record lies past the window's end at that precision. Then every record still to come is
-  later too, even from a BILL that sorts to the second only; a list in no order shows such a run
-  by chance about once in 2.4e18 walks.
+* **Stopping at the window's end** before BILL's last page: only when BILL's order is proven (the
+  stream's walks showed records in an order a list in no order would show by chance less than once
+  in 2.4e18, `EVIDENCE_TO_TRUST`, to the millisecond or to the second, and nothing out of order in
+  this walk) and the walk's newest record lies past the window's end at that precision. Then every
+  record still to come is later too, even from a BILL that sorts to the second only.
 * **Saving state inside the window** (`checkpoints.py`): only while the window's walk proves the
   order that way, and up to the newest record's millisecond (or second) only.
 
@@ -26,6 +26,7 @@ pagination strategy the slice when its `next_page_token` takes `stream_slice`).
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -56,6 +57,11 @@ class WindowOrder:
 
     stream: str
     unordered: bool = False  # some page came out of order, to the second
+    ms_broken: bool = False  # records of one second came out of millisecond order
+    #: Evidence of BILL's order (natural log of 1 / the chance that a list in no order showed it),
+    #: to the millisecond and to the second, over every walk of the stream (see `EVIDENCE_TO_TRUST`).
+    ms_evidence: float = 0.0
+    second_evidence: float = 0.0
     _said: set[str] = field(default_factory=set, repr=False)
 
     def out_of_order(self, earlier: datetime, later: datetime) -> None:
@@ -76,27 +82,33 @@ class WindowOrder:
         logger.warning(f"Stream {self.stream}: {message}")
 
 
-#: Steps up (to a later millisecond, or a later second) a walk must show, and none down, before its
-#: order is trusted: a list that ignores `sort` shows that many in a row by chance about once in
-#: 20! (2.4e18) walks, while a window of BILL's sorted list shows them on its first page.
-STEPS_TO_TRUST = 20
+#: How unlikely, at least, the order seen must be for a list in no order before BILL's sort is
+#: trusted: 1 in 20! (2.4e18), what twenty records of distinct times in a row in order come to.
+#: Records in order give evidence (a walk of n records whose times come in runs of m_1, m_2, ...
+#: equal values is in order by chance with probability m_1! m_2! ... / n!), walks of one stream add
+#: up (each window is a query of its own), and BILL's sorted lists give it within their first page.
+EVIDENCE_TO_TRUST = math.lgamma(20 + 1)
 
 
 @dataclass
 class _Walk:
-    last: datetime | None = None  # the walk's newest record so far
-    seconds_in_order: bool = True  # no record in an earlier second than one before it
-    ms_in_order: bool = True  # no record earlier than one before it, to the millisecond
-    second_steps: int = 0  # records in a later second than the one before
-    ms_steps: int = 0  # records later than the one before
+    """One thread's walk over the pages of one window."""
 
-    def trusted(self) -> str | None:
-        """ "ms" or "second" when the walk's order is proven to that precision, else None."""
-        if self.ms_in_order and self.ms_steps >= STEPS_TO_TRUST:
+    last: datetime | None = None  # the newest record so far
+    count: int = 0  # records seen
+    ms_run: int = 0  # records in a row at the newest millisecond
+    second_run: int = 0  # records in a row in the newest second
+    ms_in_order: bool = True  # no record earlier than one before it
+    seconds_in_order: bool = True  # no record in an earlier second than one before it
+
+    def trusted(self, order: WindowOrder) -> str | None:
+        """The precision ("ms" or "second") to which BILL's order is proven for this walk (the
+        stream's evidence, and nothing out of order in this walk), or None."""
+        if not self.seconds_in_order or order.unordered:
+            return None
+        if self.ms_in_order and not order.ms_broken and order.ms_evidence >= EVIDENCE_TO_TRUST:
             return "ms"
-        if self.seconds_in_order and self.second_steps >= STEPS_TO_TRUST:
-            return "second"
-        return None
+        return "second" if order.second_evidence >= EVIDENCE_TO_TRUST else None
 
 
 class WindowWalks:
@@ -106,59 +118,73 @@ class WindowWalks:
     and the paginator then asks `may_stop`. A walk runs in one thread from its first page to its
     last, and the CDK runs the filter over a whole page before it asks the paginator for the next
     one (`SimpleRetriever._read_pages`, in `cdk_internals.INTERNALS`), so the thread's walk is the
-    one the paginator asks about. What a window's walk proved is kept per window for the state
-    saves inside it (`checkpoints.py`).
+    one the paginator asks about. Each window's walk is kept for the state saves inside it
+    (`checkpoints.py`), which ask what it has proved as records arrive.
     """
 
     def __init__(self, order: WindowOrder) -> None:
         self.order = order
         self._local = threading.local()
-        self._trust: dict[int, str | None] = {}  # id(window slice) -> what its walk proved
+        self._by_window: dict[int, _Walk] = {}  # id(window slice) -> its walk
 
-    def walk(self, first_page: bool) -> _Walk:
+    def walk(self, first_page: bool, window: StreamSlice) -> _Walk:
         walk = getattr(self._local, "walk", None)
         if first_page or walk is None:
-            walk = self._local.walk = _Walk()
+            walk = self._local.walk = self._by_window[id(window)] = _Walk()
         return walk
 
     def see(self, walk: _Walk, moment: datetime) -> None:
-        """Check `moment` against the walk so far (to the second, and to the millisecond)."""
-        last = walk.last
-        if last is None:
-            walk.last = moment
-        elif moment > last:
-            walk.ms_steps += 1
-            if whole_second(moment) > whole_second(last):
-                walk.second_steps += 1
-            walk.last = moment
-        elif moment < last:
+        """Check `moment` against the walk so far, to the millisecond and to the second, and add
+        what it proves to the stream's evidence."""
+        last, order = walk.last, self.order
+        walk.count += 1
+        if last is not None and moment < last:
             if whole_second(moment) < whole_second(last):
                 if walk.seconds_in_order:
                     walk.seconds_in_order = False
-                    self.order.out_of_order(last, moment)
-            elif walk.ms_in_order:
-                self.order.say(
+                    order.out_of_order(last, moment)
+                return
+            if walk.ms_in_order:
+                walk.ms_in_order = False
+                order.ms_broken = True
+                order.say(
                     "milliseconds",
                     "BILL sorts updatedTime to the second only (records of one second came out of "
                     "millisecond order); windows still stop at their end, checked to the second.",
                 )
-            walk.ms_in_order = False
-
-    def page_seen(self, walk: _Walk, window: StreamSlice) -> None:
-        self._trust[id(window)] = walk.trusted()
+        growth = math.log(walk.count)
+        if last is not None and moment == last:
+            walk.ms_run += 1
+        elif last is None or moment > last:
+            walk.ms_run = 1
+        if walk.ms_in_order:
+            order.ms_evidence += growth - math.log(walk.ms_run)
+        if last is not None and whole_second(moment) == whole_second(last):
+            walk.second_run += 1
+        else:
+            walk.second_run = 1
+        if walk.seconds_in_order:
+            order.second_evidence += growth - math.log(walk.second_run)
+        if last is None or moment > last:
+            walk.last = moment
 
     def trusted(self, window: Any) -> str | None:
         """What the walk over `window` has proved of BILL's order so far ("ms", "second" or None)."""
-        return None if self.order.unordered else self._trust.get(id(window))
+        walk = self._by_window.get(id(window))
+        return walk.trusted(self.order) if walk is not None else None
+
+    def forget(self, window: Any) -> None:
+        """The window is read: its walk is no longer asked about."""
+        self._by_window.pop(id(window), None)
 
     def may_stop(self, stream_slice: StreamSlice | None) -> bool:
-        """True when the thread's walk proves the rest of the list lies past the window's end: its
-        order proven (`STEPS_TO_TRUST`), its newest record past the end at that precision."""
+        """True when the thread's walk proves the rest of the list lies past the window's end: BILL's
+        order proven (`EVIDENCE_TO_TRUST`), the walk's newest record past the end at that precision."""
         walk = getattr(self._local, "walk", None)
         bounds = window_bounds(stream_slice)
         if walk is None or bounds is None or walk.last is None:
             return False
-        trusted = walk.trusted()
+        trusted = walk.trusted(self.order)
         if trusted == "ms":
             return walk.last > bounds[1]
         return trusted == "second" and whole_second(walk.last) > bounds[1]
@@ -194,7 +220,7 @@ class BillWindowFilter(RecordFilter):
             return
         start, end = bounds
         walks = self.window_walks
-        walk = walks.walk(first_page=not next_page_token) if walks is not None else None
+        walk = walks.walk(not next_page_token, stream_slice) if walks is not None else None  # type: ignore[arg-type]
         early = 0
         for record in records:
             moment = parse_timestamp(record.get(CURSOR_FIELD))
@@ -207,8 +233,6 @@ class BillWindowFilter(RecordFilter):
                 early += 1
             elif moment <= end:
                 yield record
-        if walk is not None and stream_slice is not None:
-            walks.page_seen(walk, stream_slice)  # type: ignore[union-attr]
         if early and walks is not None:
             walks.order.say(
                 "lower bound",

@@ -18,7 +18,7 @@ import requests
 from airbyte_cdk.sources.types import StreamSlice
 
 from source_bill.components import BillCursorPagination
-from source_bill.windows import STEPS_TO_TRUST, BillWindowFilter, WindowOrder, WindowWalks
+from source_bill.windows import BillWindowFilter, WindowOrder, WindowWalks
 from unit_tests.bill_list import (
     NOW_MS,
     FakeList,
@@ -29,6 +29,8 @@ from unit_tests.bill_list import (
     unread_before,
 )
 
+#: Records of distinct times in order that prove BILL's sort (`windows.EVIDENCE_TO_TRUST`).
+STEPS_TO_TRUST = 20
 START = "2025-01-01T00:00:00.000Z"
 END = "2025-01-31T23:59:59.999Z"
 
@@ -131,7 +133,7 @@ def test_given_too_few_records_to_prove_the_order_when_paginating_then_the_walk_
     # A list in no order may put a few records in order by chance: that proves nothing.
     record_filter, pagination, _ = _wired()
     page = _records(
-        *_ascending(STEPS_TO_TRUST - 1, "2025-01-31T23:50:00.000+00:00"), "2025-02-01T00:00:00.000+00:00"
+        *_ascending(STEPS_TO_TRUST - 2, "2025-01-31T23:50:00.000+00:00"), "2025-02-01T00:00:00.000+00:00"
     )
 
     _, token = _read_page(record_filter, pagination, page, _window())
