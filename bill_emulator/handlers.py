@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 from bill_emulator.backends import generic
 from bill_emulator.backends.auth import ORG, PARTNER, SPEND, Principal
 from bill_emulator.backends.context import Context
-from bill_emulator.errors import invalid_body, invalid_parameter
+from bill_emulator.errors import invalid_body
 from bill_emulator.query import Page
 from bill_emulator.resources import Resource
+from bill_emulator.validation import body_list, ids_param
 
 if TYPE_CHECKING:
     from bill_emulator.emulator import Emulator
@@ -89,19 +90,6 @@ def list_body(call: Call, res: Resource, auth: str, parent_id: str | None = None
     return Reply(200, raw=page_payload(page))
 
 
-def _ids_param(call: Call) -> list[str]:
-    ids = [part.strip() for part in (call.query.get("ids") or "").split(",") if part.strip()]
-    if not ids:
-        raise invalid_parameter("ids is required: a comma-separated list of ids.")
-    return ids
-
-
-def _body_list(call: Call) -> list[Any]:
-    if not isinstance(call.body, list) or not call.body:
-        raise invalid_body("Request body must be a non-empty JSON array.")
-    return call.body
-
-
 def crud(
     path: str, res: Resource, auth: str, ops: str, id_name: str = "id", create_status: int | None = None
 ) -> list[Endpoint]:
@@ -120,7 +108,7 @@ def crud(
         add(
             "POST",
             f"{path}/bulk",
-            lambda c: Reply(created, [generic.create(c.ctx, res, b) for b in _body_list(c)]),
+            lambda c: Reply(created, [generic.create(c.ctx, res, b) for b in body_list(c.body)]),
             "bulk_create",
         )
     for method, op, replace in (("PATCH", "bulk-patch", False), ("PUT", "bulk-put", True)):
@@ -132,7 +120,7 @@ def crud(
                 "POST",
                 f"{path}/bulk/{op.split('-')[1]}",
                 lambda c, a=archived: Reply(
-                    200, [generic.set_archived(c.ctx, res, i, a) for i in _ids_param(c)]
+                    200, [generic.set_archived(c.ctx, res, i, a) for i in ids_param(c.query)]
                 ),
                 op,
             )
@@ -167,7 +155,7 @@ def crud(
 def _bulk_update(res: Resource, replace: bool) -> Handler:
     def handler(call: Call) -> Reply:
         results = []
-        for body in _body_list(call):
+        for body in body_list(call.body):
             if not isinstance(body, dict) or not isinstance(body.get("id"), str):
                 raise invalid_body("Each object in a bulk update needs its id.")
             results.append(generic.update(call.ctx, res, body["id"], body, replace=replace))

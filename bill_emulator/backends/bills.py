@@ -5,7 +5,6 @@ credits and recurring templates share."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,13 +14,26 @@ import orjson
 
 from bill_emulator.backends import generic, vendors
 from bill_emulator.backends.context import Context
-from bill_emulator.backends.vendors import VENDORS, body_list, ids_param, reject_unknown
+from bill_emulator.backends.vendors import VENDORS
 from bill_emulator.errors import invalid_body, invalid_parameter, not_found, unprocessable
 from bill_emulator.handlers import ORG, Call, Endpoint, Handler, Reply, list_body, page_payload
 from bill_emulator.query import Page
 from bill_emulator.resources import EQ_IN, EQ_NE_IN, RANGE, Field, Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
-from bill_emulator.timefmt import format_date, format_timestamp, parse_date
+from bill_emulator.timefmt import format_date, format_timestamp
+from bill_emulator.validation import (
+    body_list,
+    body_object,
+    classification_ids,
+    day,
+    ids_param,
+    money,
+    objects,
+    reject_unknown,
+    require_keys,
+    required_id,
+    text,
+)
 
 PREFIX = "00n"
 LINE_PREFIX = "0bl"
@@ -32,42 +44,6 @@ UPLOAD_SECONDS = 0.0  # an upload is in progress in its own response and done by
 MAX_UPLOAD_BYTES = 6 * 1024 * 1024  # documented: 6 MB
 MAX_BULK = 100
 EMPTY: dict[str, Any] = {}
-
-
-# -- values -------------------------------------------------------------------------------------
-def money(value: Any, name: str) -> float:
-    """A JSON number as BILL money (2 decimals); 400 for anything else."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise invalid_body(f"{name}: must be a number")
-    if abs(value) > 1e10:
-        raise invalid_body(f"{name}: is too large")
-    return round(float(value), 2)
-
-
-def day(value: Any, name: str) -> str:
-    try:
-        return parse_date(str(value))
-    except ValueError:
-        raise invalid_body(f"{name}: must be a date in yyyy-MM-dd format") from None
-
-
-def text(body: dict[str, Any], key: str, limit: int = 4000) -> str:
-    value = body[key]
-    if not isinstance(value, str) or len(value) > limit:
-        raise invalid_body(f"{key}: must be a string of at most {limit} characters")
-    return value
-
-
-def classifications(keys: tuple[str, ...], given: Any, name: str) -> dict[str, Any]:
-    if given is None:
-        given = {}
-    if not isinstance(given, dict):
-        raise invalid_body(f"{name}: must be an object")
-    reject_unknown(given, set(keys))
-    for key, value in given.items():
-        if value is not None and not isinstance(value, str):
-            raise invalid_body(f"{name}.{key}: must be a string id")
-    return {key: given.get(key) for key in keys}
 
 
 # -- line items ---------------------------------------------------------------------------------
@@ -103,8 +79,7 @@ def apply_rates(lines: list[dict[str, Any]]) -> None:
 
 def check_lines(items: Any, spec: LineSpec, key: str) -> list[dict[str, Any]]:
     """Validate a write-shape line list (new lines and, on updates, lines by id)."""
-    if not isinstance(items, list) or not items or not all(isinstance(x, dict) for x in items):
-        raise invalid_body(f"{key}: must contain at least one line item")
+    objects(items, f"{key}: must contain at least one line item")
     allowed = {"id", "amount", "description", "classifications", *spec.extras, *spec.ignored}
     if spec.priced:
         allowed |= {"price", "quantity"}
@@ -129,7 +104,7 @@ def check_lines(items: Any, spec: LineSpec, key: str) -> list[dict[str, Any]]:
             raise invalid_body(f"{key}.description: must be a string")
         if "taxable" in line and not isinstance(line["taxable"], bool):
             raise invalid_body(f"{key}.taxable: must be true or false")
-        classifications(spec.classifications, line.get("classifications"), f"{key}.classifications")
+        classification_ids(spec.classifications, line.get("classifications"), f"{key}.classifications")
     return items
 
 
@@ -232,9 +207,7 @@ class Family:
 
     # -- operations -----------------------------------------------------------------------------
     def new(self, ctx: Context, body: Any) -> dict[str, Any]:
-        if not isinstance(body, dict):
-            raise invalid_body("Request body must be a JSON object.")
-        fields = self.validate(ctx, body, None, True)
+        fields = self.validate(ctx, body_object(body), None, True)
         now = ctx.now()
         obj = self.res.build(
             ctx, {**fields, "id": ctx.ids.new(self.res.prefix), "createdTime": now, "updatedTime": now}
@@ -251,8 +224,7 @@ class Family:
         return obj
 
     def change(self, ctx: Context, object_id: str, body: Any, replace: bool) -> dict[str, Any]:
-        if not isinstance(body, dict):
-            raise invalid_body("Request body must be a JSON object.")
+        body_object(body)
         existing = generic.get(ctx, self.res, object_id)
         fields = self.validate(ctx, body, existing, replace)
         lines = fields.pop(self.lines_key, None)
@@ -297,7 +269,7 @@ class Family:
 
     def bulk_create(self, call: Call) -> Reply:
         self._guard(call)
-        items = body_list(call, self.max_bulk, self.res.label.lower() + "s")
+        items = body_list(call.body, self.max_bulk, self.res.label.lower() + "s")
         return Reply(201, self._wrap([self.new(call.ctx, item) for item in items]))
 
     def put(self, call: Call) -> Reply:
@@ -310,7 +282,7 @@ class Family:
 
     def _bulk_change(self, call: Call, replace: bool) -> Reply:
         self._guard(call)
-        items = body_list(call, self.max_bulk, self.res.label.lower() + "s")
+        items = body_list(call.body, self.max_bulk, self.res.label.lower() + "s")
         results = []
         for item in items:
             if not isinstance(item.get("id"), str) or not item["id"]:
@@ -332,10 +304,10 @@ class Family:
         return Reply(200, self.set_archived(call.ctx, call.path[self.id_name], False))
 
     def bulk_archive(self, call: Call) -> Reply:
-        return Reply(200, self._wrap([self.set_archived(call.ctx, i, True) for i in ids_param(call)]))
+        return Reply(200, self._wrap([self.set_archived(call.ctx, i, True) for i in ids_param(call.query)]))
 
     def bulk_restore(self, call: Call) -> Reply:
-        return Reply(200, self._wrap([self.set_archived(call.ctx, i, False) for i in ids_param(call)]))
+        return Reply(200, self._wrap([self.set_archived(call.ctx, i, False) for i in ids_param(call.query)]))
 
     def endpoints(
         self, path: str, name: str, ops: str, handlers: dict[str, Handler] | None = None
@@ -466,12 +438,10 @@ def validate_bill(
 ) -> dict[str, Any]:
     reject_unknown(body, _BILL_FIELDS)
     if replace:
-        missing = [k for k in ("vendorId", "dueDate", "invoice", "billLineItems") if k not in body]
-        if missing:
-            raise invalid_body("; ".join(f"{k}: must not be null" for k in missing))
+        require_keys(body, ("vendorId", "dueDate", "invoice", "billLineItems"))
     fields: dict[str, Any] = {}
     if "vendorId" in body:
-        vendor = vendors.get_vendor(ctx, vendors.required_id(body, "vendorId"))
+        vendor = vendors.get_vendor(ctx, required_id(body, "vendorId"))
         if vendor["archived"] and (existing is None or existing["vendorId"] != vendor["id"]):
             raise unprocessable(f"Vendor {vendor['id']} is archived.")
         fields.update(
@@ -503,7 +473,7 @@ def validate_bill(
     if "payFromChartOfAccountId" in body:
         fields["payFromChartOfAccountId"] = body["payFromChartOfAccountId"]
     if "classifications" in body:
-        fields["classifications"] = classifications(
+        fields["classifications"] = classification_ids(
             BILL_CLASSIFICATIONS, body["classifications"], "classifications"
         )
     return fields
@@ -689,8 +659,7 @@ def _display_name(ctx: Context, key: str, value: str) -> str:
 
 
 def validate_policy(ctx: Context, body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise invalid_body("Request body must be a JSON object.")
+    body = body_object(body)
     reject_unknown(body, {"policyName", "rules", "approvers"})
     name = body.get("policyName")
     if not isinstance(name, str) or not name.strip() or len(name) > 100:
@@ -790,9 +759,7 @@ def _next_approver(bill: dict[str, Any]) -> dict[str, Any] | None:
 def approval_actions(call: Call) -> Reply:
     """POST /v3/bill-approvals/actions [{billId, action: APPROVE|DENY, comment}]: the signed-in user acts."""
     ctx = call.ctx
-    items = call.body
-    if not isinstance(items, list) or not items or not all(isinstance(x, dict) for x in items):
-        raise invalid_body("Request body must be a non-empty JSON array of approval actions.")
+    items = objects(call.body, "Request body must be a non-empty JSON array of approval actions.")
     for item in items:
         reject_unknown(item, {"billId", "action", "comment"})
         if item.get("action") not in ("APPROVE", "DENY"):
@@ -919,7 +886,7 @@ def upload_status(call: Call) -> Reply:
     ctx = call.ctx
     _finish_uploads(ctx)
     statuses = []
-    for upload_id in ids_param(call):
+    for upload_id in ids_param(call.query):
         row = ctx.store.get("document_uploads", upload_id)
         if row is None or row.scope != ctx.scope:
             raise not_found("Document upload", upload_id)

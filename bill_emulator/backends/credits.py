@@ -10,23 +10,21 @@ from typing import Any
 import orjson
 
 from bill_emulator.backends import generic, invoices, vendors
-from bill_emulator.backends.bills import (
-    EMPTY,
-    Family,
-    LineSpec,
-    apply_rates,
-    build_line,
-    check_lines,
-    classifications,
-    day,
-    money,
-)
+from bill_emulator.backends.bills import EMPTY, Family, LineSpec, apply_rates, build_line, check_lines
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.customers import CUSTOMERS
-from bill_emulator.backends.vendors import reject_unknown, required_id
 from bill_emulator.errors import invalid_body, unprocessable
 from bill_emulator.resources import Resource, register
 from bill_emulator.seedplan import SeedPlan
+from bill_emulator.validation import (
+    classification_ids,
+    day,
+    money,
+    reject_unknown,
+    require_keys,
+    required_id,
+    text,
+)
 
 CREDIT_MEMO_PREFIX = "0cm"
 VENDOR_CREDIT_PREFIX = "0vc"
@@ -62,9 +60,7 @@ def applied_status(amount: float, applied: float) -> str:
 def _common(ctx: Context, body: dict[str, Any], fields: dict[str, Any]) -> None:
     for key in ("referenceNumber", "description"):
         if key in body:
-            if not isinstance(body[key], str) or len(body[key]) > 4000:
-                raise invalid_body(f"{key}: must be a string")
-            fields[key] = body[key]
+            fields[key] = text(body, key, message=f"{key}: must be a string")
     if "creditDate" in body:
         fields["creditDate"] = day(body["creditDate"], "creditDate")
 
@@ -142,9 +138,7 @@ def validate_credit_memo(
 ) -> dict[str, Any]:
     reject_unknown(body, _MEMO_FIELDS)
     if replace:
-        missing = [k for k in ("customerId", "creditDate", "creditMemoLineItems") if k not in body]
-        if missing:
-            raise invalid_body("; ".join(f"{k}: must not be null" for k in missing))
+        require_keys(body, ("customerId", "creditDate", "creditMemoLineItems"))
     fields: dict[str, Any] = {}
     if "customerId" in body:
         fields["customerId"] = generic.get(ctx, CUSTOMERS, required_id(body, "customerId"))["id"]
@@ -158,7 +152,7 @@ def validate_credit_memo(
             raise invalid_body("salesTaxPercentage: must be between 0 and 100")
         fields["salesTaxPercentage"] = percentage
     if "classifications" in body:
-        fields["classifications"] = classifications(
+        fields["classifications"] = classification_ids(
             _CLASSIFICATIONS, body["classifications"], "classifications"
         )
     if "creditMemoLineItems" in body:
@@ -240,9 +234,7 @@ def validate_vendor_credit(
 ) -> dict[str, Any]:
     reject_unknown(body, _CREDIT_FIELDS)
     if replace:
-        missing = [k for k in ("vendorId", "creditDate", "vendorCreditLineItems") if k not in body]
-        if missing:
-            raise invalid_body("; ".join(f"{k}: must not be null" for k in missing))
+        require_keys(body, ("vendorId", "creditDate", "vendorCreditLineItems"))
     if existing is not None and existing["archived"]:
         raise unprocessable(f"Vendor credit {existing['id']} is archived and cannot be changed.")
     fields: dict[str, Any] = {}

@@ -10,20 +10,9 @@ from bill_emulator.errors import invalid_body, unprocessable
 from bill_emulator.handlers import Call, Reply
 from bill_emulator.resources import EQ_NE, NAME, SETS, Field, Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
+from bill_emulator.validation import blank_address, reject_unknown, require_fields, text
 
 CURRENCIES = ("USD", "USD", "USD", "USD", "CAD", "EUR", "GBP")
-
-
-def _blank_address() -> dict[str, str]:
-    return {
-        "line1": "",
-        "line2": "",
-        "city": "",
-        "stateOrProvince": "",
-        "zipOrPostalCode": "",
-        "country": "",
-        "countryName": "",
-    }
 
 
 def build_customer(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
@@ -44,8 +33,8 @@ def build_customer(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         "contact": {"firstName": first, "lastName": last},
         "invoiceCurrency": "USD",
         "accountType": "BUSINESS",
-        "billingAddress": _blank_address(),
-        "shippingAddress": _blank_address(),
+        "billingAddress": blank_address(),
+        "shippingAddress": blank_address(),
         "balance": {"amount": 0.0},
         "hasBankAccount": False,
         "authorizedToCharge": False,
@@ -76,15 +65,12 @@ def validate_customer(ctx: Context, body: dict[str, Any], existing: dict[str, An
         "billingAddress",
         "shippingAddress",
     }
-    unknown = sorted(set(body) - writable - {"id"})
-    if unknown:
-        raise invalid_body(f"Unrecognized field(s): {', '.join(unknown)}.")
+    reject_unknown(body, writable | {"id"})
     if existing is None and not body.get("name"):
         raise invalid_body("name: must not be blank")
     for key, limit in (("name", 100), ("companyName", 250), ("accountNumber", 100)):
-        value = body.get(key)
-        if value is not None and (not isinstance(value, str) or len(value) > limit):
-            raise invalid_body(f"{key}: must be a string of at most {limit} characters")
+        if body.get(key) is not None:
+            text(body, key, limit)
     if "accountType" in body and body["accountType"] not in ("BUSINESS", "PERSON", "NONE"):
         raise invalid_body("accountType: must be one of BUSINESS, PERSON, NONE")
     for key in ("contact", "billingAddress", "shippingAddress"):
@@ -148,9 +134,7 @@ def validate_bank_account(
     ctx: Context, body: dict[str, Any], existing: dict[str, Any] | None
 ) -> dict[str, Any]:
     if existing is None:
-        missing = [k for k in ("nameOnAccount", "routingNumber", "accountNumber") if not body.get(k)]
-        if missing:
-            raise invalid_body("; ".join(f"{k}: must not be blank" for k in missing))
+        require_fields(body, ("nameOnAccount", "routingNumber", "accountNumber"))
     routing = body.get("routingNumber")
     if routing is not None and (not str(routing).isdigit() or len(str(routing)) != 9):
         raise invalid_body("routingNumber: must be 9 digits")

@@ -24,6 +24,7 @@ from bill_emulator.query import Page
 from bill_emulator.resources import EQ_NE_IN, SETS, Field, Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
 from bill_emulator.timefmt import format_timestamp
+from bill_emulator.validation import body_object, json_number, not_text, reject_unknown, require_fields
 
 SANDBOX_DEPOSIT = 0.50
 MAX_VERIFY_ATTEMPTS = 3
@@ -102,13 +103,9 @@ def validate_bank_account(
                 "/v3/funding-accounts/banks instead."
             )
     allowed = (_BANK_CREATE | {"chartOfAccountId"}) if creating else _BANK_UPDATE
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise invalid_body(f"Unrecognized field(s): {', '.join(unknown)}.")
+    reject_unknown(body, allowed)
     if creating:
-        missing = [k for k in ("nameOnAccount", "routingNumber", "accountNumber") if not body.get(k)]
-        if missing:
-            raise invalid_body("; ".join(f"{k}: must not be blank" for k in missing))
+        require_fields(body, ("nameOnAccount", "routingNumber", "accountNumber"))
         routing, number = str(body["routingNumber"]), str(body["accountNumber"])
         if not routing.isdigit() or len(routing) != 9:
             raise invalid_body("routingNumber: must be 9 digits")
@@ -166,9 +163,7 @@ def create_bank_account(call: Call) -> Reply:
     ctx = call.ctx
     require_admin(ctx)
     require_trusted(call)
-    if not isinstance(call.body, dict):
-        raise invalid_body("Request body must be a JSON object.")
-    account = generic.create(ctx, BANK_ACCOUNTS, call.body)
+    account = generic.create(ctx, BANK_ACCOUNTS, body_object(call.body))
     # The creating administrator proved who they are (MFA-trusted session): a verified user of it.
     generic.create(
         ctx,
@@ -250,9 +245,7 @@ def verify_bank_account(call: Call) -> Reply:
     ctx = call.ctx
     account = generic.get(ctx, BANK_ACCOUNTS, call.path["bankAccountId"])
     body = call.body
-    amount = body.get("depositAmount") if isinstance(body, dict) else None
-    if isinstance(amount, bool) or not isinstance(amount, (int, float)):
-        raise invalid_body("depositAmount: must be a number")
+    amount = json_number(body.get("depositAmount") if isinstance(body, dict) else None, "depositAmount")
     if account["archived"]:
         raise unprocessable(f"Bank account {account['id']} is archived.")
     if account["status"] == "VERIFIED":
@@ -333,12 +326,8 @@ def list_bank_account_users(call: Call) -> Reply:
 
 def nominate_bank_account_user(call: Call) -> Reply:
     """POST …/banks/users/nominate {bankAccountId, userId}: the user must verify their identity next."""
-    ctx, body = call.ctx, call.body
-    if not isinstance(body, dict):
-        raise invalid_body("Request body must be a JSON object.")
-    missing = [k for k in ("bankAccountId", "userId") if not isinstance(body.get(k), str) or not body[k]]
-    if missing:
-        raise invalid_body("; ".join(f"{k}: must not be blank" for k in missing))
+    ctx, body = call.ctx, body_object(call.body)
+    require_fields(body, ("bankAccountId", "userId"), blank=not_text)
     account = generic.get(ctx, BANK_ACCOUNTS, body["bankAccountId"])
     user = ctx.store.get("users", body["userId"])
     if user is None or user.scope != ctx.scope or user.body.get("archived"):

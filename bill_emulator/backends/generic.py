@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from bill_emulator.backends.context import Context
-from bill_emulator.errors import invalid_body, not_found
+from bill_emulator.errors import not_found
 from bill_emulator.query import ListQuery, Page, parse_list_query, run_list
 from bill_emulator.resources import Resource
+from bill_emulator.validation import body_object
 
 READ_ONLY = frozenset({"id", "createdTime", "updatedTime", "createdBy"})
 
@@ -25,8 +26,7 @@ def deep_merge(base: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, An
 
 
 def _fields(ctx: Context, res: Resource, body: Any, existing: dict[str, Any] | None) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise invalid_body("Request body must be a JSON object.")
+    body = body_object(body)
     if res.validate is not None:
         return res.validate(ctx, body, existing)
     return {k: v for k, v in body.items() if k not in READ_ONLY}

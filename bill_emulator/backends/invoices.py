@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 from bill_emulator.backends import generic
-from bill_emulator.backends.bills import classifications, day
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.customers import CUSTOMERS
 from bill_emulator.errors import BillApiError, invalid_body, not_found, unprocessable
@@ -16,6 +15,7 @@ from bill_emulator.handlers import Call, Reply
 from bill_emulator.resources import EQ_IN, EQ_NE_IN, RANGE, SETS, Field, Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
 from bill_emulator.timefmt import format_date, format_timestamp
+from bill_emulator.validation import body_object, classification_ids, day, numeric, objects
 
 _LINE_CLASSIFICATIONS = (
     "chartOfAccountId",
@@ -28,21 +28,12 @@ _LINE_CLASSIFICATIONS = (
 _CLASSIFICATIONS = ("accountingClassId", "departmentId", "jobId", "locationId")
 
 
-def _money(value: Any, name: str) -> float:
-    if isinstance(value, bool):
-        raise invalid_body(f"{name}: must be a number")
-    try:
-        return round(float(value), 2)
-    except (TypeError, ValueError):
-        raise invalid_body(f"{name}: must be a number") from None
-
-
 def build_line(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     quantity = float(data.get("quantity", 1) or 1)
     if "price" in data:
-        price = _money(data["price"], "invoiceLineItems.price")
+        price = numeric(data["price"], "invoiceLineItems.price")
     elif "amount" in data:
-        price = round(_money(data["amount"], "invoiceLineItems.amount") / quantity, 2)
+        price = round(numeric(data["amount"], "invoiceLineItems.amount") / quantity, 2)
     else:
         price = 0.0
     classifications = {key: None for key in _LINE_CLASSIFICATIONS}
@@ -134,15 +125,14 @@ def validate_invoice(ctx: Context, body: dict[str, Any], existing: dict[str, Any
         fields["customerId"] = customer_id
     lines = body.get("invoiceLineItems")
     if lines is not None or creating:
-        if not isinstance(lines, list) or not lines or not all(isinstance(x, dict) for x in lines):
-            raise invalid_body("invoiceLineItems: must contain at least one line item")
+        objects(lines, "invoiceLineItems: must contain at least one line item")
         for line in lines:
             for key in ("price", "amount", "quantity"):
                 if key in line:
-                    _money(line[key], f"invoiceLineItems.{key}")
+                    numeric(line[key], f"invoiceLineItems.{key}")
             if line.get("id") is not None and not isinstance(line["id"], str):
                 raise invalid_body("invoiceLineItems.id: must be a string id")
-            classifications(
+            classification_ids(
                 _LINE_CLASSIFICATIONS, line.get("classifications"), "invoiceLineItems.classifications"
             )
         fields["invoiceLineItems"] = lines
@@ -162,11 +152,11 @@ def validate_invoice(ctx: Context, body: dict[str, Any], existing: dict[str, Any
             raise unprocessable(f"Invoice number {number} already exists. Enter a unique invoice number.")
         fields["invoiceNumber"] = number
     if "classifications" in body:
-        fields["classifications"] = classifications(
+        fields["classifications"] = classification_ids(
             _CLASSIFICATIONS, body["classifications"], "classifications"
         )
     if "salesTaxPercentage" in body:
-        _money(body["salesTaxPercentage"], "salesTaxPercentage")
+        numeric(body["salesTaxPercentage"], "salesTaxPercentage")
     for key in ("payToChartOfAccountId", "salesTaxItemId", "salesTaxPercentage", "enableCardPayment"):
         if key in body:
             fields[key] = body[key]
@@ -224,9 +214,7 @@ INVOICES = register(
 
 def create_invoice(call: Call) -> Reply:
     ctx = call.ctx
-    body = call.body if isinstance(call.body, dict) else None
-    if body is None:
-        raise invalid_body("Request body must be a JSON object.")
+    body = body_object(call.body)
     fields = validate_invoice(ctx, body, None)
     now = ctx.now()
     invoice = build_invoice(
@@ -253,9 +241,7 @@ def create_invoice(call: Call) -> Reply:
 def update_invoice(call: Call, replace: bool) -> Reply:
     ctx = call.ctx
     existing = generic.get(ctx, INVOICES, call.path["invoiceId"])
-    if not isinstance(call.body, dict):
-        raise invalid_body("Request body must be a JSON object.")
-    fields = validate_invoice(ctx, call.body, existing)
+    fields = validate_invoice(ctx, body_object(call.body), existing)
     lines = fields.pop("invoiceLineItems", None)
     invoice = generic.deep_merge(existing, fields)
     if lines is not None:
@@ -371,18 +357,16 @@ def _allocations(items: Any, id_key: str) -> list[tuple[str, float]]:
     for item in items:
         if not isinstance(item, dict) or not isinstance(item.get(id_key), str):
             raise invalid_body(f"Each invoice needs its {id_key}.")
-        result.append((item[id_key], _money(item.get("amount"), "amount")))
+        result.append((item[id_key], numeric(item.get("amount"), "amount")))
     return result
 
 
 def record_payment(call: Call) -> Reply:
     """POST /v3/invoices/record-payment: an offline payment (cash, check, card in store)."""
-    ctx, body = call.ctx, call.body
-    if not isinstance(body, dict):
-        raise invalid_body("Request body must be a JSON object.")
+    ctx, body = call.ctx, body_object(call.body)
     customer = generic.get(ctx, CUSTOMERS, str(body.get("customerId") or ""))
     allocations = _allocations(body.get("invoices"), "id")
-    amount = _money(body.get("amount"), "amount")
+    amount = numeric(body.get("amount"), "amount")
     applied = round(sum(a for _, a in allocations), 2)
     if applied > amount + 1e-9:
         raise unprocessable("The amounts applied to invoices exceed the payment amount.")
@@ -428,9 +412,7 @@ def record_payment(call: Call) -> Reply:
 
 def charge_customer(call: Call) -> Reply:
     """POST /v3/receivable-payments: charge an authorized customer's bank account for invoices."""
-    ctx, body = call.ctx, call.body
-    if not isinstance(body, dict):
-        raise invalid_body("Request body must be a JSON object.")
+    ctx, body = call.ctx, body_object(call.body)
     if not isinstance(body.get("customerId"), str):
         raise invalid_body("customerId: must not be blank")
     customer = generic.get(ctx, CUSTOMERS, body["customerId"])

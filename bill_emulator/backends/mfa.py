@@ -26,6 +26,7 @@ from bill_emulator.errors import BillApiError, envelope, invalid_body, not_found
 from bill_emulator.handlers import Call, Reply
 from bill_emulator.seedplan import SeedPlan
 from bill_emulator.timefmt import format_timestamp
+from bill_emulator.validation import body_object, empty, flag, require_fields
 
 EMULATOR_TOKEN = "111111"
 TOKEN_SECONDS = 10 * 60
@@ -51,24 +52,14 @@ def _drop(ctx: Context, key: str) -> None:
 
 
 def _body(call: Call, *required: str) -> dict[str, Any]:
-    body = call.body
-    if not isinstance(body, dict):
-        raise invalid_body("Request body must be a JSON object.")
-    missing = [k for k in required if body.get(k) in (None, "")]
-    if missing:
-        raise invalid_body("; ".join(f"{k}: must not be blank" for k in missing))
+    body = body_object(call.body)
+    require_fields(body, required, blank=empty)
     return body
 
 
-def _flag(value: Any, name: str, default: bool = False) -> bool:
-    """Booleans, also as the strings "true"/"false" BILL's own examples send."""
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise invalid_body(f"{name}: must be true or false")
+def _flag(value: Any, name: str) -> bool:
+    """An optional boolean (false when absent)."""
+    return False if value is None else flag(value, name)
 
 
 def normalize_phone(value: Any, name: str) -> str:
@@ -341,8 +332,7 @@ def has_risk_phone(ctx: Context, user_id: str | None) -> bool:
 
 def add_risk_phone(ctx: Context, user_id: str, body: Any) -> None:
     """Link a phone to a user for risk verification, in the records the partner route writes too."""
-    if not isinstance(body, dict):
-        raise invalid_body("Request body must be a JSON object.")
+    body = body_object(body)
     number = body.get("phoneNumber")
     digits = re.sub(r"[\s().-]", "", number) if isinstance(number, str) else ""
     if not re.fullmatch(r"\+?[0-9]{10,15}", digits):

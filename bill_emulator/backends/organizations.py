@@ -9,6 +9,7 @@ from bill_emulator.backends.context import Context
 from bill_emulator.errors import BillApiError, invalid_body
 from bill_emulator.handlers import Call, Reply
 from bill_emulator.resources import EQ_NE_IN, Field, Resource, base_filters, register
+from bill_emulator.validation import body_object, require_fields
 
 ROLE_TYPES = ("ADMINISTRATOR", "ACCOUNTANT", "CLERK", "PAYER", "APPROVER", "AUDITOR", "MEMBER")
 
@@ -70,9 +71,7 @@ def validate_user(ctx: Context, body: dict[str, Any], existing: dict[str, Any] |
         if k in {"firstName", "lastName", "email", "roleId", "acceptTermsOfService", "username"}
     }
     if existing is None:
-        missing = [k for k in ("firstName", "lastName", "email", "roleId") if not body.get(k)]
-        if missing:
-            raise invalid_body("; ".join(f"{k}: must not be blank" for k in missing))
+        require_fields(body, ("firstName", "lastName", "email", "roleId"))
     if "roleId" in fields:
         role = ctx.store.get("roles", fields["roleId"])
         if role is None or role.scope != ctx.scope:
@@ -144,9 +143,8 @@ def update_organization(call: Call) -> Reply:
     if org_id != call.ctx.scope:
         raise BillApiError("BDC_1145")
     row = call.ctx.store.get("organizations", org_id)
-    if row is None or not isinstance(call.body, dict):
-        raise invalid_body("Request body must be a JSON object.")
-    changes = {k: v for k, v in call.body.items() if k not in generic.READ_ONLY}
+    body = body_object(call.body if row is not None else None)  # a missing organization reads as a bad body
+    changes = {k: v for k, v in body.items() if k not in generic.READ_ONLY}
     obj = generic.deep_merge(row.body, changes)
     generic.touch(call.ctx, obj)
     call.ctx.store.replace("organizations", obj)

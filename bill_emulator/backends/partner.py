@@ -16,6 +16,7 @@ from bill_emulator.backends.context import Context
 from bill_emulator.backends.organizations import ORGANIZATIONS, USERS, build_organization, seed_roles
 from bill_emulator.errors import BillApiError, invalid_body
 from bill_emulator.handlers import Call, Reply
+from bill_emulator.validation import body_object, flag, reject_unknown, require_fields
 
 PRICE_PLANS = tuple(f"PricePlan{n}" for n in range(1, 6))
 USERNAME_MAX = 40
@@ -42,15 +43,6 @@ PRICE_PLAN_KIND = "partner_price_plans"  # scope = partner id, id = organization
 PHONE_KIND = "risk_verification_phones"  # scope = organization id, id = user id
 
 
-def _as_bool(value: Any, name: str) -> bool:
-    """BILL's own example sends `"true"` for a boolean; both spellings are accepted."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise invalid_body(f"{name}: must be true or false")
-
-
 def _address(value: Any, name: str) -> dict[str, str]:
     if not isinstance(value, dict):
         raise invalid_body(f"{name}: must be an object")
@@ -61,18 +53,15 @@ def _address(value: Any, name: str) -> dict[str, str]:
 
 
 def _organization_fields(body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise invalid_body("Request body must be a JSON object.")
-    unknown = sorted(set(body) - _ORG_WRITABLE)
-    if unknown:
-        raise invalid_body(f"Unrecognized field(s): {', '.join(unknown)}.")
+    body = body_object(body)
+    reject_unknown(body, _ORG_WRITABLE)
     name = body.get("name")
     if not isinstance(name, str) or not name.strip():
         raise invalid_body("name: must not be blank")
     options = body.get("processingOptions") or {}
     if not isinstance(options, dict):
         raise invalid_body("processingOptions: must be an object")
-    same = _as_bool(options.get("mailingAddressSameAsPhysical", True), "mailingAddressSameAsPhysical")
+    same = flag(options.get("mailingAddressSameAsPhysical", True), "mailingAddressSameAsPhysical")
     address = _address(body.get("address") or {}, "address")
     mailing = address if same else _address(body.get("mailingAddress") or {}, "mailingAddress")
     owner = body.get("companyOwner") or {}
@@ -91,12 +80,10 @@ def _organization_fields(body: Any) -> dict[str, Any]:
         "accountType": str(body.get("accountType") or "BUSINESS"),
         "processingOptions": {
             "mailingAddressSameAsPhysical": same,
-            "individualTransferOut": _as_bool(
+            "individualTransferOut": flag(
                 options.get("individualTransferOut", False), "individualTransferOut"
             ),
-            "individualTransferIn": _as_bool(
-                options.get("individualTransferIn", False), "individualTransferIn"
-            ),
+            "individualTransferIn": flag(options.get("individualTransferIn", False), "individualTransferIn"),
         },
     }
 
@@ -176,12 +163,8 @@ def _username(ctx: Context, body: dict[str, Any]) -> str:
 def create_user(call: Call) -> Reply:
     """POST /v3/partner/users: a user of the organization named in the organizationId header."""
     ctx = call.ctx
-    body = call.body
-    if not isinstance(body, dict):
-        raise invalid_body("Request body must be a JSON object.")
-    missing = [k for k in ("firstName", "lastName", "email", "roleId") if not body.get(k)]
-    if missing:
-        raise invalid_body("; ".join(f"{k}: must not be blank" for k in missing))
+    body = body_object(call.body)
+    require_fields(body, ("firstName", "lastName", "email", "roleId"))
     username = _username(ctx, body)
     if body.get("acceptTermsOfService") is not True:
         raise invalid_body("acceptTermsOfService: must be true")

@@ -12,19 +12,13 @@ import orjson
 
 from bill_emulator.backends import bills, generic, vendors
 from bill_emulator.backends.context import Context
-from bill_emulator.backends.vendors import (
-    add_business_days,
-    body_object,
-    parse_day,
-    reject_unknown,
-    require_trusted_session,
-    today,
-)
+from bill_emulator.backends.vendors import add_business_days, parse_day, require_trusted_session, today
 from bill_emulator.errors import BillApiError, invalid_body, invalid_parameter, not_found, unprocessable
 from bill_emulator.handlers import ORG, Call, Reply, list_body
 from bill_emulator.resources import Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
 from bill_emulator.timefmt import format_date, format_timestamp
+from bill_emulator.validation import body_object, classification_ids, day, money, objects, reject_unknown
 
 PREFIX = "stp"
 BILL_PAYMENT_PREFIX = "blp"
@@ -376,7 +370,7 @@ def _schedule(
     ctx = call.ctx
     if vendor["archived"]:
         raise unprocessable(f"Vendor {vendor['id']} is archived.")
-    process = parse_day(bills.day(process_date, "processDate"))
+    process = parse_day(day(process_date, "processDate"))
     kind = disbursement_type(vendor)
     if kind == "CHECK" and not vendor["address"].get("line1"):
         raise unprocessable("The vendor needs an address (or a bank account) before BILL can pay it.")
@@ -411,10 +405,10 @@ def _schedule(
 def create_payment(call: Call) -> Reply:
     """POST /v3/payments: pay one bill (or, with createBill, a new one) online. Needs an MFA-trusted session."""
     require_trusted_session(call)
-    ctx, body = call.ctx, body_object(call)
+    ctx, body = call.ctx, body_object(call.body)
     reject_unknown(body, _PAYMENT_FIELDS)
     options = _options(body.get("processingOptions"))
-    amount = bills.money(body.get("amount"), "amount")
+    amount = money(body.get("amount"), "amount")
     funding = _funding_account(ctx, body.get("fundingAccount"))
     if "processDate" not in body:
         raise invalid_body("processDate: must not be null")
@@ -446,15 +440,13 @@ def create_payment(call: Call) -> Reply:
 def create_bulk_payment(call: Call) -> Reply:
     """POST /v3/payments/bulk: up to 50 bills, one payment each, all or none. Needs an MFA-trusted session."""
     require_trusted_session(call)
-    ctx, body = call.ctx, body_object(call)
+    ctx, body = call.ctx, body_object(call.body)
     reject_unknown(
         body, {"vendorId", "processDate", "fundingAccount", "payments", "processingOptions", "description"}
     )
     funding = _funding_account(ctx, body.get("fundingAccount"))
     options = _options(body.get("processingOptions"))
-    items = body.get("payments")
-    if not isinstance(items, list) or not items or not all(isinstance(x, dict) for x in items):
-        raise invalid_body("payments: must contain at least one bill payment")
+    items = objects(body.get("payments"), "payments: must contain at least one bill payment")
     if len(items) > MAX_BULK:
         raise invalid_body(f"payments: you can pay up to {MAX_BULK} bills with one request")
     if "processDate" not in body:
@@ -462,7 +454,7 @@ def create_bulk_payment(call: Call) -> Reply:
     created = []
     for item in items:
         reject_unknown(item, {"billId", "amount"})
-        amount = bills.money(item.get("amount"), "payments.amount")
+        amount = money(item.get("amount"), "payments.amount")
         bill = _payable_bill(ctx, item.get("billId"), body.get("vendorId"), amount)
         vendor = vendors.get_vendor(ctx, bill["vendorId"])
         created.append(
@@ -481,24 +473,22 @@ def create_bulk_payment(call: Call) -> Reply:
 
 def record_payment(call: Call) -> Reply:
     """POST /v3/bills/record-payment: an offline payment (paid outside BILL) applied to a vendor's bills."""
-    ctx, body = call.ctx, body_object(call)
+    ctx, body = call.ctx, body_object(call.body)
     reject_unknown(
         body, {"vendorId", "processDate", "toPrintCheck", "payments", "description", "classifications"}
     )
     if not isinstance(body.get("vendorId"), str) or not body["vendorId"]:
         raise invalid_body("vendorId: must not be blank")
     vendor = vendors.get_vendor(ctx, body["vendorId"])
-    items = body.get("payments")
-    if not isinstance(items, list) or not items or not all(isinstance(x, dict) for x in items):
-        raise invalid_body("payments: must contain at least one bill payment")
+    items = objects(body.get("payments"), "payments: must contain at least one bill payment")
     if "toPrintCheck" in body and not isinstance(body["toPrintCheck"], bool):
         raise invalid_body("toPrintCheck: must be true or false")
-    process = bills.day(body.get("processDate") or ctx.now()[:10], "processDate")
-    chart = bills.classifications(("chartOfAccountId",), body.get("classifications"), "classifications")
+    process = day(body.get("processDate") or ctx.now()[:10], "processDate")
+    chart = classification_ids(("chartOfAccountId",), body.get("classifications"), "classifications")
     allocations = []
     for item in items:
         reject_unknown(item, {"billId", "amount"})
-        amount = bills.money(item.get("amount"), "payments.amount")
+        amount = money(item.get("amount"), "payments.amount")
         if amount <= 0:
             raise invalid_body("payments.amount: must be greater than zero")
         bill_id = item.get("billId")
@@ -568,7 +558,7 @@ def void_payment(call: Call) -> Reply:
     or offline); its amounts come off the bills at once."""
     ctx = call.ctx
     settle_due_payments(ctx)
-    body = body_object(call)
+    body = body_object(call.body)
     reject_unknown(body, {"type", "reason"})
     if body.get("type") not in VOID_TYPES:
         raise invalid_body(f"type: must be one of {', '.join(VOID_TYPES)}")

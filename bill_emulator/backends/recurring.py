@@ -8,22 +8,15 @@ from datetime import timedelta
 from typing import Any
 
 from bill_emulator.backends import generic, payments, vendors
-from bill_emulator.backends.bills import (
-    EMPTY,
-    Family,
-    LineSpec,
-    build_line,
-    check_lines,
-    classifications,
-    day,
-)
+from bill_emulator.backends.bills import EMPTY, Family, LineSpec, build_line, check_lines
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.customers import CUSTOMERS
-from bill_emulator.backends.vendors import reject_unknown, require_trusted_session, required_id
+from bill_emulator.backends.vendors import require_trusted_session
 from bill_emulator.errors import invalid_body, not_found
 from bill_emulator.handlers import Call
 from bill_emulator.resources import Resource, register
 from bill_emulator.seedplan import SeedPlan
+from bill_emulator.validation import classification_ids, day, reject_unknown, require_keys, required_id, text
 
 RECURRING_INVOICE_PREFIX = "0ri"
 RECURRING_BILL_PREFIX = "0rb"
@@ -74,9 +67,7 @@ def schedule(value: Any, existing: dict[str, Any] | None) -> dict[str, Any]:
 
 def _text(body: dict[str, Any], fields: dict[str, Any]) -> None:
     if "description" in body:
-        if not isinstance(body["description"], str) or len(body["description"]) > 4000:
-            raise invalid_body("description: must be a string")
-        fields["description"] = body["description"]
+        fields["description"] = text(body, "description", message="description: must be a string")
 
 
 # -- recurring invoices (AR) ------------------------------------------------------------------------
@@ -113,9 +104,7 @@ def validate_recurring_invoice(
         },
     )
     if replace:
-        missing = [k for k in ("customerId", "schedule", "recurringInvoiceLineItems") if k not in body]
-        if missing:
-            raise invalid_body("; ".join(f"{k}: must not be null" for k in missing))
+        require_keys(body, ("customerId", "schedule", "recurringInvoiceLineItems"))
     fields: dict[str, Any] = {}
     if "customerId" in body:
         fields["customerId"] = generic.get(ctx, CUSTOMERS, required_id(body, "customerId"))["id"]
@@ -127,7 +116,7 @@ def validate_recurring_invoice(
             raise invalid_body("sendEmail: must be true or false")
         fields["sendEmail"] = body["sendEmail"]
     if "classifications" in body:
-        fields["classifications"] = classifications(
+        fields["classifications"] = classification_ids(
             _CLASSIFICATIONS, body["classifications"], "classifications"
         )
     if "recurringInvoiceLineItems" in body:
@@ -193,9 +182,7 @@ def validate_recurring_bill(
         },
     )
     if replace:
-        missing = [k for k in ("vendorId", "schedule", "recurringBillLineItems") if k not in body]
-        if missing:
-            raise invalid_body("; ".join(f"{k}: must not be null" for k in missing))
+        require_keys(body, ("vendorId", "schedule", "recurringBillLineItems"))
     fields: dict[str, Any] = {}
     if "vendorId" in body:
         fields["vendorId"] = vendors.get_vendor(ctx, required_id(body, "vendorId"))["id"]

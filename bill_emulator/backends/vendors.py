@@ -20,6 +20,14 @@ from bill_emulator.handlers import ORG, Call, Reply, list_body
 from bill_emulator.resources import EQ_NE, NAME, SETS, Field, Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
 from bill_emulator.timefmt import format_timestamp
+from bill_emulator.validation import (
+    blank_address,
+    body_list,
+    body_object,
+    reject_unknown,
+    require_fields,
+    text,
+)
 
 PREFIX = "009"
 AUDIT_PREFIX = "0at"  # internal key of an audit-trail record (never shown)
@@ -58,41 +66,6 @@ def require_trusted_session(call: Call) -> None:
     rows = call.ctx.store.execute("SELECT trusted FROM sessions WHERE session_id = ?", (session_id or "",))
     if not rows or not rows[0][0]:
         raise BillApiError("BDC_1361")
-
-
-def body_object(call: Call) -> dict[str, Any]:
-    if not isinstance(call.body, dict):
-        raise invalid_body("Request body must be a JSON object.")
-    return call.body
-
-
-def body_list(call: Call, limit: int, what: str) -> list[dict[str, Any]]:
-    items = call.body
-    if not isinstance(items, list) or not items or not all(isinstance(x, dict) for x in items):
-        raise invalid_body("Request body must be a non-empty JSON array of objects.")
-    if len(items) > limit:
-        raise invalid_body(f"You can send up to {limit} {what} in one request.")
-    return items
-
-
-def ids_param(call: Call) -> list[str]:
-    ids = [part.strip() for part in (call.query.get("ids") or "").split(",") if part.strip()]
-    if not ids:
-        raise invalid_parameter("ids is required: a comma-separated list of ids.")
-    return ids
-
-
-def reject_unknown(body: dict[str, Any], allowed: set[str] | frozenset[str]) -> None:
-    unknown = sorted(set(body) - set(allowed))
-    if unknown:
-        raise invalid_body(f"Unrecognized field(s): {', '.join(unknown)}.")
-
-
-def required_id(body: dict[str, Any], key: str) -> str:
-    value = body.get(key)
-    if not isinstance(value, str) or not value:
-        raise invalid_body(f"{key}: must not be blank")
-    return value
 
 
 def today(ctx: Context) -> date:
@@ -135,18 +108,6 @@ def user_name(ctx: Context, user_id: str | None) -> str:
 
 
 # -- vendor objects -----------------------------------------------------------------------------
-def blank_address() -> dict[str, str]:
-    return {
-        "line1": "",
-        "line2": "",
-        "city": "",
-        "stateOrProvince": "",
-        "zipOrPostalCode": "",
-        "country": "",
-        "countryName": "",
-    }
-
-
 def _virtual_card() -> dict[str, Any]:
     return {
         "status": "UNDEFINED",
@@ -253,9 +214,7 @@ def validate_bank_account(body: Any) -> dict[str, Any]:
     reject_unknown(
         body, {"nameOnAccount", "accountNumber", "routingNumber", "type", "ownerType", "paymentCurrency"}
     )
-    missing = [k for k in ("nameOnAccount", "accountNumber") if not body.get(k)]
-    if missing:
-        raise invalid_body("; ".join(f"{k}: must not be blank" for k in missing))
+    require_fields(body, ("nameOnAccount", "accountNumber"))
     number = str(body["accountNumber"])
     iban = bool(re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}", number))
     routing = str(body.get("routingNumber") or "")
@@ -297,9 +256,8 @@ def validate_vendor(call: Call, body: dict[str, Any], existing: dict[str, Any] |
     if existing is None and not (isinstance(body.get("name"), str) and body["name"].strip()):
         raise invalid_body("name: must not be blank")
     for key, limit in (("name", 100), ("shortName", 100), ("accountNumber", 100), ("phone", 20)):
-        value = body.get(key)
-        if value is not None and (not isinstance(value, str) or len(value) > limit):
-            raise invalid_body(f"{key}: must be a string of at most {limit} characters")
+        if body.get(key) is not None:
+            text(body, key, limit)
     email = body.get("email")
     if email and (not isinstance(email, str) or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email)):
         raise invalid_body("email: must be a well-formed email address")
@@ -481,8 +439,8 @@ def audit_trail(call: Call) -> Reply:
         (call.ctx.scope, vendor["id"], limit, start),
     )
     records = []
-    for (text,) in rows:
-        record = orjson.loads(text)
+    for (raw,) in rows:
+        record = orjson.loads(raw)
         record.pop("id", None)
         records.append(record)
     return Reply(200, records)
@@ -500,19 +458,19 @@ def _new_vendor(call: Call, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_vendor(call: Call) -> Reply:
-    return Reply(201, _new_vendor(call, body_object(call)))
+    return Reply(201, _new_vendor(call, body_object(call.body)))
 
 
 def create_vendors(call: Call) -> Reply:
     """POST /v3/vendors/bulk: up to 20, all or none (the request runs in one transaction)."""
-    items = body_list(call, MAX_BULK, "vendors")
+    items = body_list(call.body, MAX_BULK, "vendors")
     return Reply(201, {"vendors": [_new_vendor(call, item) for item in items]})
 
 
 def update_vendor(call: Call) -> Reply:
     ctx = call.ctx
     existing = get_vendor(ctx, call.path["vendorId"])
-    fields = validate_vendor(call, body_object(call), existing)
+    fields = validate_vendor(call, body_object(call.body), existing)
     vendor = generic.deep_merge(existing, fields)
     generic.save(ctx, VENDORS, vendor)
     record_audit(ctx, vendor["id"], existing, vendor)

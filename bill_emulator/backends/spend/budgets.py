@@ -10,16 +10,12 @@ from bill_emulator.backends.spend.common import (
     BUDGETS,
     MEMBERS,
     USERS,
-    flag,
-    money,
     new_id,
     new_uuid,
-    object_body,
     present,
     require,
     save,
     spend_call,
-    text,
 )
 from bill_emulator.backends.spend.ledger import refresh
 from bill_emulator.backends.spend.listing import ListSpec, list_reply
@@ -28,6 +24,7 @@ from bill_emulator.errors import invalid_body, not_found
 from bill_emulator.handlers import Call, Reply
 from bill_emulator.resources import EQ, EQ_IN, RANGE, Field, Resource, register
 from bill_emulator.timefmt import parse_date
+from bill_emulator.validation import body_object, non_negative, optional_bool, optional_text
 
 INTERVALS = ("NONE", "DAILY", "WEEKLY", "MONTHLY", "QUARTERLY", "YEARLY")
 SHARE_FUNDS = ("SHARE_ALL_OWNERS_BUT_MEMBERS_MANUALLY", "SHARE_WITH_ALL_MEMBERS", "SHARE_MANUALLY")
@@ -143,7 +140,7 @@ def _settings(body: dict[str, Any], budget: dict[str, Any] | None) -> dict[str, 
     """The writable budget settings in a create or update body."""
     fields: dict[str, Any] = {}
     for name in ("name", "description", "timezone"):
-        value = text(body, name, required=name == "name" and budget is None)
+        value = optional_text(body, name, required=name == "name" and budget is None)
         if value is not None:
             fields[name] = value
     if "expirationDate" in body:
@@ -162,14 +159,14 @@ def _settings(body: dict[str, Any], budget: dict[str, Any] | None) -> dict[str, 
             raise invalid_body("recurMonth: must be an integer from 1 to 12")
         fields["recurMonth"] = month
     for name in _SETTINGS:
-        value = flag(body, name)
+        value = optional_bool(body, name)
         if value is not None:
             fields[name] = value
     if fields.get("limitlessOverspend") and interval in ("DAILY", "WEEKLY"):
         raise invalid_body("limitlessOverspend: cannot be true for DAILY or WEEKLY budgets")
     for name in ("maxTxSize", "limit", "recurringLimit", "overspendBuffer", "limitlessGoal"):
         if body.get(name) is not None:
-            fields[name] = money(body[name], name)
+            fields[name] = non_negative(body[name], name)
     if "shareFunds" in body:
         if body["shareFunds"] not in SHARE_FUNDS:
             raise invalid_body(f"shareFunds: must be one of {', '.join(SHARE_FUNDS)}")
@@ -206,7 +203,7 @@ def list_budgets(call: Call) -> Reply:
 def create_budget(call: Call) -> Reply:
     """POST /v3/spend/budgets: name, owners (at least one), recurringInterval, limits, settings."""
     ctx = call.ctx
-    body = object_body(call)
+    body = body_object(call.body)
     fields = _settings(body, None)
     groups = [
         (role, _users(ctx, body, key, key == "owners"))
@@ -240,7 +237,7 @@ def get_budget(call: Call) -> Reply:
 def update_budget(call: Call) -> Reply:
     ctx = call.ctx
     budget = require(ctx, BUDGETS, call.path["budgetId"], "Budget")
-    fields = _settings(object_body(call), budget)
+    fields = _settings(body_object(call.body), budget)
     current = budget["currentPeriod"]
     if "limit" in fields:
         current["limit"] = fields.pop("limit")
@@ -278,13 +275,13 @@ def _member_changes(body: Any, existing: dict[str, Any] | None, bulk: bool = Fal
     changes: dict[str, Any] = {}
     for name in ("limit", "recurringLimit"):
         if body.get(name) is not None:
-            changes[name] = money(body[name], name)
+            changes[name] = non_negative(body[name], name)
     role = body.get("role", body.get("budgetRole"))
     if role is not None:
         if role not in BUDGET_ROLES:
             raise invalid_body(f"role: must be one of {', '.join(BUDGET_ROLES)}")
         changes["budgetRole"] = role
-    share = flag(body, "shareBudgetFunds")
+    share = optional_bool(body, "shareBudgetFunds")
     if share is not None:
         changes["shareBudgetFunds"] = share
     if share and not bulk and ("limit" in changes or "recurringLimit" in changes):
@@ -337,7 +334,7 @@ def upsert_member(call: Call) -> Reply:
     ctx = call.ctx
     budget = require(ctx, BUDGETS, call.path["budgetId"], "Budget")
     user = require(ctx, USERS, call.path["userId"], "User")
-    changes = _member_changes(object_body(call), _member(ctx, budget, user))
+    changes = _member_changes(body_object(call.body), _member(ctx, budget, user))
     member = _apply_member(ctx, budget, user, changes)
     refresh(ctx)
     return Reply(200, present(MEMBERS, ctx.store.get(MEMBERS, member["id"]).body))
@@ -348,7 +345,7 @@ def bulk_members(call: Call) -> Reply:
     """PUT /v3/spend/budgets/{budgetId}/members/bulk {"members": [{userId, limit, recurringLimit, role, shareBudgetFunds}]}."""
     ctx = call.ctx
     budget = require(ctx, BUDGETS, call.path["budgetId"], "Budget")
-    entries = object_body(call).get("members")
+    entries = body_object(call.body).get("members")
     if not isinstance(entries, list) or not entries:
         raise invalid_body("members: must contain at least one member")
     planned = []

@@ -21,16 +21,12 @@ from bill_emulator.backends.spend.common import (
     MEMBERS,
     USERS,
     find,
-    flag,
-    money,
     new_id,
     new_uuid,
-    object_body,
     present,
     require,
     save,
     spend_call,
-    text,
 )
 from bill_emulator.backends.spend.ledger import refresh
 from bill_emulator.backends.spend.listing import ListSpec, list_reply
@@ -38,6 +34,7 @@ from bill_emulator.errors import invalid_body, invalid_parameter, not_found, unp
 from bill_emulator.handlers import Call, Reply
 from bill_emulator.resources import EQ_IN, Field, Resource, register
 from bill_emulator.timefmt import parse_date
+from bill_emulator.validation import body_object, non_negative, optional_bool, optional_text
 
 DELETE_REASONS = ("CANCELLED", "LOST", "STOLEN", "MISPLACED")
 PAN_TOKEN_SECONDS = 300
@@ -120,7 +117,7 @@ def _limits(body: dict[str, Any]) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for name in ("limit", "recurringLimit"):
         if name in body:
-            fields[name] = None if body[name] is None else money(body[name], name)
+            fields[name] = None if body[name] is None else non_negative(body[name], name)
     if "expirationDate" in body:
         if body["expirationDate"] is None:
             fields["expirationDate"] = None
@@ -130,7 +127,7 @@ def _limits(body: dict[str, Any]) -> dict[str, Any]:
             except ValueError:
                 raise invalid_body("expirationDate: must be a date in yyyy-MM-dd format") from None
     for name in ("shareBudgetFunds", "recurring"):
-        value = flag(body, name)
+        value = optional_bool(body, name)
         if value is not None:
             fields[name] = value
     return fields
@@ -145,8 +142,8 @@ def list_cards(call: Call) -> Reply:
 def create_card(call: Call) -> Reply:
     """POST /v3/spend/cards {name, userId, budgetId, limit, recurringLimit, expirationDate, shareBudgetFunds}."""
     ctx = call.ctx
-    body = object_body(call)
-    name = text(body, "name", required=True)
+    body = body_object(call.body)
+    name = optional_text(body, "name", required=True)
     user_ref, budget_ref = _ref(body, "user"), _ref(body, "budget")
     if not user_ref or not budget_ref:
         raise invalid_body(
@@ -195,8 +192,8 @@ def get_card(call: Call) -> Reply:
 def update_card(call: Call) -> Reply:
     ctx = call.ctx
     card = _card(ctx, call.path["cardId"])
-    body = object_body(call)
-    name = text(body, "name")
+    body = body_object(call.body)
+    name = optional_text(body, "name")
     if name is not None:
         card["name"] = name
     budget_ref = _ref(body, "budget")

@@ -11,22 +11,19 @@ from bill_emulator.backends.spend.common import (
     CUSTOM_FIELD_VALUES,
     CUSTOM_FIELDS,
     find,
-    flag,
-    money,
     new_id,
     new_uuid,
-    object_body,
     present,
     require,
     save,
     spend_call,
-    text,
 )
 from bill_emulator.backends.spend.listing import ListSpec, list_reply
 from bill_emulator.errors import invalid_body, not_found, unprocessable
 from bill_emulator.handlers import Call, Reply
 from bill_emulator.query import Condition
 from bill_emulator.resources import EQ, EQ_IN, Field, Resource, register
+from bill_emulator.validation import body_object, non_negative, optional_bool, optional_text
 
 TYPES = ("CUSTOM_SELECTOR", "NOTE")
 
@@ -112,17 +109,17 @@ def _settings(ctx: Context, body: dict[str, Any], field: dict[str, Any] | None) 
     creating = field is None
     fields: dict[str, Any] = {}
     for name in ("name", "description"):
-        value = text(body, name, required=creating and name == "name")
+        value = optional_text(body, name, required=creating and name == "name")
         if value is not None:
             fields[name] = value
     for name in ("allowCustomValues", "global", "multiSelect", "required"):
-        value = flag(body, name)
+        value = optional_bool(body, name)
         if value is None and creating and name in ("allowCustomValues", "global"):
             raise invalid_body(f"{name}: must not be null")
         if value is not None:
             fields[name] = value
     if body.get("minimumAmountForRequirement") is not None:
-        fields["minimumAmountForRequirement"] = money(
+        fields["minimumAmountForRequirement"] = non_negative(
             body["minimumAmountForRequirement"], "minimumAmountForRequirement"
         )
     if "type" in body:
@@ -170,7 +167,7 @@ def list_custom_fields(call: Call) -> Reply:
 def create_custom_field(call: Call) -> Reply:
     """POST /v3/spend/custom-fields {name, allowCustomValues, global, values, selectedBudgetIds, ...}."""
     ctx = call.ctx
-    body = object_body(call)
+    body = body_object(call.body)
     fields = _settings(ctx, body, None)
     values = _values_body(body)
     if values and fields.get("type") == "NOTE":
@@ -196,7 +193,7 @@ def get_custom_field(call: Call) -> Reply:
 def update_custom_field(call: Call) -> Reply:
     ctx = call.ctx
     field = require(ctx, CUSTOM_FIELDS, call.path["customFieldId"], "Custom field")
-    fields = _settings(ctx, object_body(call), field)
+    fields = _settings(ctx, body_object(call.body), field)
     for key, prefix in (("selectedBudgets", "selectedBudget"), ("requiredBudgets", "requiredBudget")):
         budgets = fields.pop(key, None)
         if budgets is not None:
@@ -230,7 +227,7 @@ def create_values(call: Call) -> Reply:
     field = require(ctx, CUSTOM_FIELDS, call.path["customFieldId"], "Custom field")
     if field["type"] == "NOTE":
         raise unprocessable("A NOTE custom field has no values.")
-    values = _values_body(object_body(call))
+    values = _values_body(body_object(call.body))
     if not values:
         raise invalid_body("values: must contain at least one value")
     existing = {v["value"].lower(): v for v in _live_values(ctx, field)}
@@ -246,7 +243,7 @@ def delete_values(call: Call) -> Reply:
     """DELETE /v3/spend/custom-fields/{customFieldId}/values {"customFieldValueIds": [...]}."""
     ctx = call.ctx
     field = require(ctx, CUSTOM_FIELDS, call.path["customFieldId"], "Custom field")
-    refs = object_body(call).get("customFieldValueIds")
+    refs = body_object(call.body).get("customFieldValueIds")
     if not isinstance(refs, list) or not refs or not all(isinstance(r, str) for r in refs):
         raise invalid_body("customFieldValueIds: must contain at least one value id")
     values = [value_of(ctx, field, ref) for ref in refs]

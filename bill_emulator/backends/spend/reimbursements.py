@@ -11,16 +11,13 @@ from bill_emulator.backends.spend.common import (
     MEMBERS,
     REIMBURSEMENTS,
     USERS,
-    money,
     new_id,
     new_uuid,
-    object_body,
     present,
     require,
     require_admin,
     save,
     spend_call,
-    text,
 )
 from bill_emulator.backends.spend.listing import ListSpec, list_reply
 from bill_emulator.backends.spend.tagging import (
@@ -35,6 +32,7 @@ from bill_emulator.errors import invalid_body, unprocessable
 from bill_emulator.handlers import Call, Reply
 from bill_emulator.resources import EQ, EQ_IN, Field, Resource, register
 from bill_emulator.timefmt import parse_date
+from bill_emulator.validation import body_object, empty, non_negative, optional_text, require_fields
 
 AWAITING = "AWAITING_APPROVAL"
 ACTIONS = {"APPROVE": "APPROVED", "DENY": "DENIED"}
@@ -128,17 +126,13 @@ def list_reimbursements(call: Call) -> Reply:
 def create_reimbursement(call: Call) -> Reply:
     """POST /v3/spend/reimbursements {userId, budgetId, amount, note, merchantName, occurredDate, receipts, customFields}."""
     ctx = call.ctx
-    body = object_body(call)
-    missing = [
-        k
-        for k in ("userId", "budgetId", "amount", "note", "merchantName", "occurredDate")
-        if body.get(k) in (None, "")
-    ]
-    if missing:
-        raise invalid_body("; ".join(f"{k}: must not be blank" for k in missing))
+    body = body_object(call.body)
+    require_fields(
+        body, ("userId", "budgetId", "amount", "note", "merchantName", "occurredDate"), blank=empty
+    )
     user = require(ctx, USERS, str(body["userId"]), "User")
     budget = require(ctx, BUDGETS, str(body["budgetId"]), "Budget")
-    amount = money(body["amount"], "amount")
+    amount = non_negative(body["amount"], "amount")
     if amount <= 0:
         raise invalid_body("amount: must be greater than 0")
     receipts = body.get("receipts")
@@ -154,8 +148,8 @@ def create_reimbursement(call: Call) -> Reply:
             "user": user,
             "budget": budget,
             "amount": amount,
-            "merchantName": text(body, "merchantName", required=True),
-            "note": text(body, "note", required=True, limit=2000),
+            "merchantName": optional_text(body, "merchantName", required=True),
+            "note": optional_text(body, "note", required=True, limit=2000),
             "occurredDate": _occurred(body, True),
             "submittedTime": now,
             "receipts": [receipt(ctx, r) for r in receipts],
@@ -184,16 +178,16 @@ def update_reimbursement(call: Call) -> Reply:
     """PATCH: amount, note, merchantName, occurredDate, budgetId, customFields."""
     ctx = call.ctx
     reimbursement = _reimbursement(call)
-    body = object_body(call)
+    body = body_object(call.body)
     if body.get("amount") is not None:
-        amount = money(body["amount"], "amount")
+        amount = non_negative(body["amount"], "amount")
         if amount <= 0:
             raise invalid_body("amount: must be greater than 0")
         reimbursement.update(
             {"amount": amount, "fundRequestAmount": amount, "fundRequestBudgetAmount": amount}
         )
     for name in ("note", "merchantName"):
-        value = text(body, name, limit=2000)
+        value = optional_text(body, name, limit=2000)
         if value is not None:
             reimbursement[name] = value
     occurred = _occurred(body, False)
@@ -223,11 +217,11 @@ def act(call: Call) -> Reply:
     """POST /v3/spend/reimbursements/{reimbursementId}/action {"action": "APPROVE" | "DENY", "note"} (ADMIN only)."""
     ctx = call.ctx
     admin = require_admin(ctx)
-    body = object_body(call)
+    body = body_object(call.body)
     action = body.get("action")
     if not isinstance(action, str) or action not in ACTIONS:
         raise invalid_body(f"action: must be one of {', '.join(ACTIONS)}")
-    note = text(body, "note", limit=2000)
+    note = optional_text(body, "note", limit=2000)
     reimbursement = _reimbursement(call)
     if reimbursement["status"] != AWAITING:
         raise unprocessable(

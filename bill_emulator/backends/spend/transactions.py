@@ -19,9 +19,7 @@ from bill_emulator.backends.spend.common import (
     CUSTOM_FIELDS,
     TRANSACTIONS,
     USERS,
-    bool_param,
     find,
-    object_body,
     present,
     require,
     require_admin,
@@ -40,6 +38,7 @@ from bill_emulator.errors import BillApiError, invalid_body, invalid_parameter, 
 from bill_emulator.handlers import Call, Reply
 from bill_emulator.query import Condition
 from bill_emulator.resources import EQ, EQ_IN, SETS, Field, Resource, register
+from bill_emulator.validation import body_object, bool_param
 
 GTE_LTE = frozenset({"gte", "lte"})
 SYNC_STATUSES = ("PENDING", "SYNCED", "ERROR", "MANUAL_SYNCED", "NOT_SYNCED")
@@ -117,7 +116,7 @@ SPEC = ListSpec(
 
 
 def shape(call: Call, body: dict[str, Any], listing: bool) -> dict[str, Any]:
-    if listing and not bool_param(call, "includeReceipts"):
+    if listing and not bool_param(call.query, "includeReceipts"):
         body["receipts"] = []
     return body
 
@@ -136,14 +135,14 @@ def _unlocked(transaction: dict[str, Any]) -> None:
 
 @spend_call
 def list_transactions(call: Call) -> Reply:
-    bool_param(call, "includeReceipts")
-    bool_param(call, "showCustomFieldIds")
+    bool_param(call.query, "includeReceipts")
+    bool_param(call.query, "showCustomFieldIds")
     return list_reply(call, TRANSACTIONS_RESOURCE, SPEC, shape=lambda body: shape(call, body, True))
 
 
 @spend_call
 def get_transaction(call: Call) -> Reply:
-    bool_param(call, "showCustomFieldIds")
+    bool_param(call.query, "showCustomFieldIds")
     body = _transaction(call.ctx, call.path["transactionId"], children=True)
     return Reply(200, shape(call, present(TRANSACTIONS, body), False))
 
@@ -153,7 +152,7 @@ def update_transaction(call: Call) -> Reply:
     """PUT /v3/spend/transactions/{transactionId} {"budgetId": ...}: move the transaction to another budget."""
     ctx = call.ctx
     transaction = _transaction(ctx, call.path["transactionId"])
-    ref = object_body(call).get("budgetId")
+    ref = body_object(call.body).get("budgetId")
     if not isinstance(ref, str) or not ref:
         raise invalid_body("budgetId: must not be blank")
     budget = require(ctx, BUDGETS, ref, "Budget")
@@ -196,7 +195,7 @@ def update_custom_fields(call: Call) -> Reply:
     transaction = _transaction(ctx, call.path["transactionId"])
     _unlocked(transaction)
     transaction["customFields"] = apply_updates(
-        ctx, transaction["customFields"], transaction["budgetId"], object_body(call).get("customFields")
+        ctx, transaction["customFields"], transaction["budgetId"], body_object(call.body).get("customFields")
     )
     save(ctx, TRANSACTIONS, transaction)
     return Reply(200, {"status": "SUCCESS"})
@@ -255,7 +254,7 @@ def three_ds_challenge(call: Call) -> Reply:
     """POST /v3/spend/transactions/{acsTransactionId}/3ds-challenge {"action": "ACCEPT" | "REJECT"} (ADMIN only)."""
     ctx = call.ctx
     require_admin(ctx)
-    action = object_body(call).get("action")
+    action = body_object(call.body).get("action")
     if not isinstance(action, str) or action not in CHALLENGE_ACTIONS:
         raise invalid_body(f"action: must be one of {', '.join(CHALLENGE_ACTIONS)}")
     challenge = _challenge(ctx, call.path["acsTransactionId"])

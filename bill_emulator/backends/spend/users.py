@@ -13,18 +13,17 @@ from bill_emulator.backends.spend.common import (
     current_user,
     new_id,
     new_uuid,
-    object_body,
     present,
     require,
     require_admin,
     save,
     spend_call,
-    text,
 )
 from bill_emulator.backends.spend.listing import ListSpec, list_reply
 from bill_emulator.errors import invalid_body, unprocessable
 from bill_emulator.handlers import Call, Reply
 from bill_emulator.resources import EQ, EQ_IN, Field, Resource, register
+from bill_emulator.validation import body_object, optional_text
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -93,10 +92,10 @@ def create_user(call: Call) -> Reply:
     """POST /v3/spend/users {firstName, lastName, email, role} (ADMIN only)."""
     ctx = call.ctx
     require_admin(ctx)
-    body = object_body(call)
-    first = str(text(body, "firstName", required=True, limit=100))
-    last = str(text(body, "lastName", required=True, limit=100))
-    email = str(text(body, "email", required=True))
+    body = body_object(call.body)
+    first = str(optional_text(body, "firstName", required=True, limit=100))
+    last = str(optional_text(body, "lastName", required=True, limit=100))
+    email = str(optional_text(body, "email", required=True))
     role = _role(body.get("role"))
     _check_email(ctx, email)
     now = ctx.now()
@@ -132,12 +131,12 @@ def update_user(call: Call) -> Reply:
     ctx = call.ctx
     require_admin(ctx)
     user = require(ctx, USERS, call.path["userId"], "User")
-    body = object_body(call)
+    body = body_object(call.body)
     for name in ("firstName", "lastName"):
-        value = text(body, name, limit=100)
+        value = optional_text(body, name, limit=100)
         if value is not None:
             user[name] = value
-    email = text(body, "email")
+    email = optional_text(body, "email")
     if email is not None:
         _check_email(ctx, email, user["id"])
         user["email"] = email
