@@ -14,12 +14,13 @@ import orjson
 
 from bill_emulator.backends import generic, vendors
 from bill_emulator.backends.context import Context
+from bill_emulator.backends.organizations import user_name
 from bill_emulator.backends.vendors import VENDORS
 from bill_emulator.errors import invalid_body, invalid_parameter, not_found, unprocessable
 from bill_emulator.handlers import ORG, Call, Endpoint, Handler, Reply, list_body, page_payload
 from bill_emulator.query import Page
 from bill_emulator.resources import EQ_IN, EQ_NE_IN, RANGE, Field, Resource, base_filters, register
-from bill_emulator.seedplan import SeedPlan
+from bill_emulator.seedplan import SeedPlan, fast_ids
 from bill_emulator.timefmt import format_date, format_timestamp
 from bill_emulator.validation import (
     body_list,
@@ -954,7 +955,7 @@ def seed(plan: SeedPlan) -> None:
     from bill_emulator.backends import credits, payments
 
     ctx, f = plan.ctx, plan.ctx.fake
-    new_id = vendors.fast_ids(ctx, "bills")
+    new_id = fast_ids(ctx, "bills")
     by_id: dict[str, dict[str, Any]] = plan.extra["vendors"]
     created_at_of: dict[str, Any] = plan.extra["vendor_created"]
     accounts = plan.refs.get("chart_of_accounts") or [None]
@@ -971,7 +972,7 @@ def seed(plan: SeedPlan) -> None:
         vendor = vendor_list[int(rng.random() * len(vendor_list))]
         start = max(plan.start, created_at_of[vendor["id"]])
         created_at = start + (end - start) * rng.random()
-        created = vendors.stamp(created_at)
+        created = format_timestamp(created_at)
         invoice_day = created_at.date() - timedelta(days=int(rng.random() * 6))
         lines = []
         for _ in range(1 + int(rng.random() * 3)):
@@ -1033,7 +1034,7 @@ def seed(plan: SeedPlan) -> None:
             doc = build_document(
                 new_id(DOCUMENT_PREFIX),
                 f"{bill['invoice']['invoiceNumber']}.pdf",
-                vendors.stamp(min(doc_at, end)),
+                format_timestamp(min(doc_at, end)),
             )
             doc["_parent"] = bill["id"]
             documents.append(doc)
@@ -1075,8 +1076,8 @@ def seed(plan: SeedPlan) -> None:
 
 
 def _seed_policy(ctx: Context, plan: SeedPlan, admin: str | None) -> dict[str, Any]:
-    created = vendors.stamp(plan.start + timedelta(days=30))
-    name = vendors.user_name(ctx, admin)
+    created = format_timestamp(plan.start + timedelta(days=30))
+    name = user_name(ctx, admin)
     policy = {
         "id": ctx.ids.new(POLICY_PREFIX),
         "policyName": f"Bills of ${APPROVAL_THRESHOLD:,.0f} or more",
@@ -1105,7 +1106,7 @@ def _seed_approval(plan: SeedPlan, bill: dict[str, Any], admin: str | None, crea
         status, decided = "WAITING", bill["createdTime"]
     else:
         status = "DENIED" if f.chance(0.04) else "APPROVED"
-        decided = vendors.stamp(f.moment_between(created_at, created_at + timedelta(days=3)))
+        decided = format_timestamp(f.moment_between(created_at, created_at + timedelta(days=3)))
         bill["updatedTime"] = decided
     bill["approvers"] = [
         {"userId": admin, "status": status, "approverOrder": 1, "statusChangedTime": decided}

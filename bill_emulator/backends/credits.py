@@ -15,7 +15,8 @@ from bill_emulator.backends.context import Context
 from bill_emulator.backends.customers import CUSTOMERS
 from bill_emulator.errors import invalid_body, unprocessable
 from bill_emulator.resources import Resource, register
-from bill_emulator.seedplan import SeedPlan
+from bill_emulator.seedplan import SeedPlan, fast_ids
+from bill_emulator.timefmt import format_timestamp
 from bill_emulator.validation import (
     classification_ids,
     day,
@@ -298,7 +299,7 @@ def seed_vendor_credits(plan: SeedPlan, new_id: Any) -> list[dict[str, Any]]:
         vendor = f.choice(active)
         latest = max(plan.end - timedelta(days=30), created_of[vendor["id"]])
         created_at = f.moment_between(max(plan.start, created_of[vendor["id"]]), latest)
-        created = vendors.stamp(created_at)
+        created = format_timestamp(created_at)
         reason = f.choice(_REASONS)
         credit = build_vendor_credit(
             ctx,
@@ -329,7 +330,7 @@ def seed_vendor_credits(plan: SeedPlan, new_id: Any) -> list[dict[str, Any]]:
 def seed(plan: SeedPlan) -> None:
     """Credit memos for customers; about 60% applied to one of the customer's open invoices."""
     ctx, f = plan.ctx, plan.ctx.fake
-    new_id = vendors.fast_ids(ctx, "credit-memos")
+    new_id = fast_ids(ctx, "credit-memos")
     customers: dict[str, dict[str, Any]] = plan.extra["customers"]
     open_by_customer: dict[str, list[tuple[str, float, str]]] = {}
     for invoice_id, customer_id, due, created in ctx.store.execute(

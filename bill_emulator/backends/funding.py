@@ -364,6 +364,22 @@ def archive_bank_account_user(call: Call) -> Reply:
     return Reply(200, generic.save(ctx, BANK_ACCOUNT_USERS, user))
 
 
+def funding_banks(ctx: Context) -> list[dict[str, Any]]:
+    """The organization's bank accounts that can fund payments ({id, name, verified})."""
+    rows = [r for r in ctx.store.find("bank_accounts", ctx.scope) if not r.body.get("archived")]
+    if rows:
+        return [
+            {
+                "id": r.id,
+                "name": f"{r.body.get('bankName') or 'Bank account'} ...{str(r.body.get('accountNumber') or '')[-4:]}",
+                "verified": r.body.get("status") not in ("NOT_VERIFIED", "PENDING"),
+            }
+            for r in rows
+        ]
+    fallback = ctx.store.meta(f"ap-funding:{ctx.scope}")
+    return [{"id": fallback, "name": "Operating account ...4321", "verified": True}] if fallback else []
+
+
 # -- card accounts -----------------------------------------------------------------------------
 def build_card_account(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     return {

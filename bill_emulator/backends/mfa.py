@@ -21,7 +21,6 @@ from typing import Any
 import orjson
 
 from bill_emulator.backends.context import Context
-from bill_emulator.backends.partner import PHONE_KIND
 from bill_emulator.errors import BillApiError, envelope, invalid_body, not_found, unprocessable
 from bill_emulator.handlers import Call, Reply
 from bill_emulator.seedplan import SeedPlan
@@ -35,6 +34,7 @@ REMEMBER_SECONDS = 30 * 24 * 3600
 RISK_SECONDS = 60.0
 SETUP_TYPES = {"TEXT": "MOBILE", "VOICE": "WORK"}  # delivery channel -> phone type listed
 RISK_PHONE_TYPES = ("MOBILE",)
+PHONE_KIND = "risk_verification_phones"  # scope = organization id, id = user id (also written by partners)
 
 
 # -- small helpers -----------------------------------------------------------------------------

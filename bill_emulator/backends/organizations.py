@@ -151,6 +151,12 @@ def update_organization(call: Call) -> Reply:
     return Reply(200, obj)
 
 
+def user_name(ctx: Context, user_id: str | None) -> str:
+    """A user's full name ("" for no user)."""
+    row = ctx.store.get("users", user_id) if user_id else None
+    return f"{row.body['firstName']} {row.body['lastName']}" if row else ""
+
+
 def seed_roles(ctx: Context, created: str) -> dict[str, str]:
     """Every organization has the standard roles; returns role type -> id."""
     ids = {}

@@ -11,7 +11,7 @@ import re
 import secrets
 from typing import Any
 
-from bill_emulator.backends import generic
+from bill_emulator.backends import generic, mfa
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.organizations import ORGANIZATIONS, USERS, build_organization, seed_roles
 from bill_emulator.errors import BillApiError, invalid_body
@@ -40,7 +40,6 @@ _ORG_WRITABLE = {
 _COUNTRY_NAMES = {"US": "United States", "CA": "Canada"}
 # Records the partner writes that no GET in this family reads back (documented for other families).
 PRICE_PLAN_KIND = "partner_price_plans"  # scope = partner id, id = organization id
-PHONE_KIND = "risk_verification_phones"  # scope = organization id, id = user id
 
 
 def _address(value: Any, name: str) -> dict[str, str]:
@@ -139,8 +138,6 @@ def add_risk_phone(call: Call) -> Reply:
     """POST /v3/partner/risk-verifications/{userId}/phone {phoneNumber, phoneType: "MOBILE"}: 200, no body.
 
     The phone lands where org-level risk verification (mfa.py) looks for it."""
-    from bill_emulator.backends import mfa  # mfa imports PHONE_KIND from here
-
     user = generic.get(call.ctx, USERS, call.path["userId"])
     mfa.add_risk_phone(call.ctx, user["id"], call.body)
     return Reply(200)

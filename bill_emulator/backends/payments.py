@@ -12,7 +12,8 @@ import orjson
 
 from bill_emulator.backends import bills, generic, vendors
 from bill_emulator.backends.context import Context
-from bill_emulator.backends.vendors import add_business_days, parse_day, require_trusted_session, today
+from bill_emulator.backends.funding import funding_banks
+from bill_emulator.backends.mfa import require_trusted
 from bill_emulator.errors import BillApiError, invalid_body, invalid_parameter, not_found, unprocessable
 from bill_emulator.handlers import ORG, Call, Reply, list_body
 from bill_emulator.resources import Resource, base_filters, register
@@ -37,6 +38,19 @@ _RAILS = {
 }
 _NO_RAILS = dict.fromkeys(_RAILS.values())
 CHECK_IMAGE_HOST = "https://gateway.stage.bill.com/connect"
+
+
+def _today(ctx: Context) -> date:
+    """The emulator clock's UTC date: process dates and settlement count in it."""
+    return ctx.clock.utcnow().date()
+
+
+def add_business_days(day: date, days: int) -> date:
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
 
 
 # -- the payment object ---------------------------------------------------------------------------
@@ -69,7 +83,7 @@ def _disbursement_info(payment: dict[str, Any], sub_type: str) -> dict[str, Any]
     info: dict[str, Any] = {"isVoidable": status == "PAID" and payment["onlinePayment"], **_NO_RAILS}
     if kind not in _RAILS or status == "CANCELLED":
         return info
-    process = parse_day(payment["processDate"])
+    process = date.fromisoformat(payment["processDate"])
     sent = payment["processDate"] if status in ("PAID", "VOID") else None
     arrives = add_business_days(process, arrival_days(kind, payment["processingOptions"])).isoformat()
     seed = zlib.crc32(payment["id"].encode())
@@ -227,7 +241,7 @@ def _mark_paid_date(ctx: Context, vendor_id: str, process_date: str) -> None:
 def settle_due_payments(ctx: Context) -> None:
     """Scheduled payments whose process date has passed are processed (once per emulator-clock day)."""
     key = f"ap-settled:{ctx.scope}"
-    day = format_date(today(ctx))
+    day = format_date(_today(ctx))
     if (ctx.store.meta(key) or "") >= day:
         return
     rows = ctx.store.execute(
@@ -251,22 +265,6 @@ def settle_due_payments(ctx: Context) -> None:
 
 
 # -- funding accounts -----------------------------------------------------------------------------
-def funding_banks(ctx: Context) -> list[dict[str, Any]]:
-    """The organization's bank accounts that can fund payments ({id, name, verified})."""
-    rows = [r for r in ctx.store.find("bank_accounts", ctx.scope) if not r.body.get("archived")]
-    if rows:
-        return [
-            {
-                "id": r.id,
-                "name": f"{r.body.get('bankName') or 'Bank account'} ...{str(r.body.get('accountNumber') or '')[-4:]}",
-                "verified": r.body.get("status") not in ("NOT_VERIFIED", "PENDING"),
-            }
-            for r in rows
-        ]
-    fallback = ctx.store.meta(f"ap-funding:{ctx.scope}")
-    return [{"id": fallback, "name": "Operating account ...4321", "verified": True}] if fallback else []
-
-
 def _funding_account(ctx: Context, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise invalid_body("fundingAccount: must be an object with type and id")
@@ -286,14 +284,14 @@ def _funding_account(ctx: Context, value: Any) -> dict[str, Any]:
 
 def earliest_process_date(ctx: Context, vendor: dict[str, Any], kind: str) -> tuple[date, list[str]]:
     """Today, or 2 business days after a new vendor bank account was added (BILL verifies it first)."""
-    earliest = today(ctx)
+    earliest = _today(ctx)
     while earliest.weekday() >= 5:
         earliest += timedelta(days=1)
     conditions: list[str] = []
     if kind in ("ACH", "INTERNATIONAL"):
         added = vendors.bank_account_added(ctx, vendor["id"])
         if added:
-            verified = add_business_days(parse_day(added[:10]), 2)
+            verified = add_business_days(date.fromisoformat(added[:10]), 2)
             if verified > earliest:
                 earliest = verified
                 conditions.append("VENDOR_BANK_ACCOUNT_VERIFICATION")
@@ -370,7 +368,7 @@ def _schedule(
     ctx = call.ctx
     if vendor["archived"]:
         raise unprocessable(f"Vendor {vendor['id']} is archived.")
-    process = parse_day(day(process_date, "processDate"))
+    process = date.fromisoformat(day(process_date, "processDate"))
     kind = disbursement_type(vendor)
     if kind == "CHECK" and not vendor["address"].get("line1"):
         raise unprocessable("The vendor needs an address (or a bank account) before BILL can pay it.")
@@ -404,7 +402,7 @@ def _schedule(
 
 def create_payment(call: Call) -> Reply:
     """POST /v3/payments: pay one bill (or, with createBill, a new one) online. Needs an MFA-trusted session."""
-    require_trusted_session(call)
+    require_trusted(call)
     ctx, body = call.ctx, body_object(call.body)
     reject_unknown(body, _PAYMENT_FIELDS)
     options = _options(body.get("processingOptions"))
@@ -439,7 +437,7 @@ def create_payment(call: Call) -> Reply:
 
 def create_bulk_payment(call: Call) -> Reply:
     """POST /v3/payments/bulk: up to 50 bills, one payment each, all or none. Needs an MFA-trusted session."""
-    require_trusted_session(call)
+    require_trusted(call)
     ctx, body = call.ctx, body_object(call.body)
     reject_unknown(
         body, {"vendorId", "processDate", "fundingAccount", "payments", "processingOptions", "description"}
@@ -699,7 +697,7 @@ def seed_payments(
             out.append(_seed_paid(plan, bill, vendor, process_at, funding, open_credits, new_id))
         elif age <= 20 and roll < 0.15:
             process_day = add_business_days(end_day, f.integer(1, 8))
-            created = vendors.stamp(f.moment_between(created_at, plan.end))
+            created = format_timestamp(f.moment_between(created_at, plan.end))
             payment = build_payment(
                 ctx,
                 {
@@ -756,7 +754,7 @@ def _seed_paid(
         created_at = f.moment_between(process_at, min(plan.end, process_at + timedelta(days=5)))
     else:
         created_at = f.moment_between(max(bill["_created_at"], process_at - timedelta(days=3)), process_at)
-    created = vendors.stamp(created_at)
+    created = format_timestamp(created_at)
     payment = build_payment(
         ctx,
         {
@@ -790,7 +788,7 @@ def _seed_paid(
             info["lastPaymentDate"] = process_date
         for credit in open_credits.get(bill["vendorId"], []):
             if credit["usage"] and credit["usage"][-1]["paymentId"] == payment_id:
-                credit["updatedTime"] = max(credit["updatedTime"], vendors.stamp(changed_at))
+                credit["updatedTime"] = max(credit["updatedTime"], format_timestamp(changed_at))
     elif status == "VOID":
         changed_at = min(plan.end, process_at + timedelta(days=f.integer(1, 10)))
         payment["voidInfo"] = [
@@ -800,12 +798,12 @@ def _seed_paid(
                 "type": "VOID_ONLY",
                 "status": "ACCEPTED",
                 "reason": "Duplicate payment",
-                "createdTime": vendors.stamp(changed_at),
-                "updatedTime": vendors.stamp(changed_at),
+                "createdTime": format_timestamp(changed_at),
+                "updatedTime": format_timestamp(changed_at),
             }
         ]
     else:
         changed_at = f.moment_between(created_at, process_at)
-    payment["updatedTime"] = vendors.stamp(max(changed_at, created_at))
+    payment["updatedTime"] = format_timestamp(max(changed_at, created_at))
     bill["updatedTime"] = max(bill["updatedTime"], payment["updatedTime"])
     return payment

@@ -7,15 +7,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bill_emulator.backends import generic, payments, vendors
+from bill_emulator.backends import generic, vendors
 from bill_emulator.backends.bills import EMPTY, Family, LineSpec, build_line, check_lines
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.customers import CUSTOMERS
-from bill_emulator.backends.vendors import require_trusted_session
+from bill_emulator.backends.funding import funding_banks
+from bill_emulator.backends.mfa import require_trusted
 from bill_emulator.errors import invalid_body, not_found
 from bill_emulator.handlers import Call
 from bill_emulator.resources import Resource, register
-from bill_emulator.seedplan import SeedPlan
+from bill_emulator.seedplan import SeedPlan, fast_ids
 from bill_emulator.validation import classification_ids, day, reject_unknown, require_keys, required_id, text
 
 RECURRING_INVOICE_PREFIX = "0ri"
@@ -208,7 +209,7 @@ def validate_recurring_bill(
     if auto:
         if not bank_id:
             raise invalid_body("paymentInformation.bankAccountId: must not be blank when autoPayment is true")
-        banks = {b["id"] for b in payments.funding_banks(ctx)}
+        banks = {b["id"] for b in funding_banks(ctx)}
         if ctx.store.count("bank_accounts", ctx.scope) and bank_id not in banks:
             raise not_found("Bank account", bank_id)
     if "recurringBillLineItems" in body:
@@ -223,7 +224,7 @@ def _autopay_guard(call: Call) -> None:
     items = call.body if isinstance(call.body, list) else [call.body]
     options = [x.get("processingOptions") for x in items if isinstance(x, dict)]
     if any(isinstance(o, dict) and o.get("autoPayment") is True for o in options):
-        require_trusted_session(call)
+        require_trusted(call)
 
 
 def _vendor_recurring(ctx: Context, bill: dict[str, Any], old: dict[str, Any] | None) -> None:
@@ -286,7 +287,7 @@ def _seed_schedule(plan: SeedPlan, archived: bool) -> dict[str, Any]:
 def seed(plan: SeedPlan) -> None:
     """Recurring invoices for some customers and recurring bills for some vendors (a few archived)."""
     ctx, f = plan.ctx, plan.ctx.fake
-    new_id = vendors.fast_ids(ctx, "recurring")
+    new_id = fast_ids(ctx, "recurring")
     accounts = plan.refs.get("chart_of_accounts") or [None]
     customers = list(plan.extra["customers"].values())
     templates = []

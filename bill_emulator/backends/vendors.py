@@ -1,25 +1,23 @@
 """Vendors: the people and businesses an organization pays (BILL's AP workflow). Also each vendor's one
-bank account, its international-payment configuration and its audit trail, and the MFA check the
-payables families share."""
+bank account, its international-payment configuration and its audit trail."""
 
 from __future__ import annotations
 
 import random
 import re
-import string
-from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import orjson
 
 from bill_emulator.backends import generic
 from bill_emulator.backends.context import Context
-from bill_emulator.errors import BillApiError, invalid_body, invalid_parameter, not_found, unprocessable
+from bill_emulator.backends.mfa import require_trusted
+from bill_emulator.backends.organizations import user_name
+from bill_emulator.errors import invalid_body, invalid_parameter, not_found, unprocessable
 from bill_emulator.handlers import ORG, Call, Reply, list_body
 from bill_emulator.resources import EQ_NE, NAME, SETS, Field, Resource, base_filters, register
-from bill_emulator.seedplan import SeedPlan
-from bill_emulator.timefmt import format_timestamp
+from bill_emulator.seedplan import SeedPlan, fast_ids
 from bill_emulator.validation import (
     blank_address,
     body_list,
@@ -56,55 +54,6 @@ _FOREIGN_ADDRESS = {
     "AUD": ("AU", "Sydney", "NSW", "2000"),
 }
 _IBAN_COUNTRIES = frozenset({"DE", "FR", "GB", "DK", "ES", "NL"})
-_ID_TABLE = ((string.ascii_letters + string.digits) * 5)[:256].encode()  # random byte -> id character
-
-
-# -- shared helpers for the payables families ---------------------------------------------------
-def require_trusted_session(call: Call) -> None:
-    """Payments and autopay need an MFA-trusted session (REFERENCE §2.3): 403 BDC_1361 otherwise."""
-    session_id = call.principal.session_id if call.principal else None
-    rows = call.ctx.store.execute("SELECT trusted FROM sessions WHERE session_id = ?", (session_id or "",))
-    if not rows or not rows[0][0]:
-        raise BillApiError("BDC_1361")
-
-
-def today(ctx: Context) -> date:
-    return ctx.clock.utcnow().date()
-
-
-def parse_day(text: str) -> date:
-    return date.fromisoformat(text)
-
-
-def stamp(moment: datetime) -> str:
-    """format_timestamp for UTC moments without strftime (the seeding hot path)."""
-    if moment.tzinfo is None or moment.utcoffset():
-        return format_timestamp(moment)
-    return moment.isoformat(timespec="milliseconds")
-
-
-def add_business_days(day: date, days: int) -> date:
-    while days > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            days -= 1
-    return day
-
-
-def fast_ids(ctx: Context, salt: str) -> Callable[[str], str]:
-    """A seeded id maker for bulk seeding: BILL-shaped ids without IdFactory's per-character cost."""
-    rng = random.Random(f"{salt}-{ctx.scope}")
-    shard = ctx.ids.new(PREFIX)[3:5]
-
-    def new(prefix: str) -> str:
-        return prefix + shard + rng.randbytes(15).translate(_ID_TABLE).decode()
-
-    return new
-
-
-def user_name(ctx: Context, user_id: str | None) -> str:
-    row = ctx.store.get("users", user_id) if user_id else None
-    return f"{row.body['firstName']} {row.body['lastName']}" if row else ""
 
 
 # -- vendor objects -----------------------------------------------------------------------------
@@ -294,7 +243,7 @@ def validate_vendor(call: Call, body: dict[str, Any], existing: dict[str, Any] |
     if auto is not None:
         reject_unknown(auto, {"enabled", "bankAccountId", "maxAmount", "daysBeforeDueDate"})
         if auto.get("enabled"):
-            require_trusted_session(call)
+            require_trusted(call)
             if not auto.get("bankAccountId"):
                 raise invalid_body("autoPay.bankAccountId: must not be blank when autopay is enabled")
             fields["autoPay"] = {**auto, "createdBy": call.ctx.user_id}
