@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bill_emulator.backends import generic
 from bill_emulator.backends.auth import ORG, PARTNER, SPEND, Principal
@@ -12,10 +12,8 @@ from bill_emulator.backends.context import Context
 from bill_emulator.errors import invalid_body
 from bill_emulator.query import Page
 from bill_emulator.resources import Resource
+from bill_emulator.settings import EmulatorSettings
 from bill_emulator.validation import body_list, ids_param
-
-if TYPE_CHECKING:
-    from bill_emulator.emulator import Emulator
 
 PUBLIC = "public"
 # Auth kinds: PUBLIC (no headers), ORG (devKey + sessionId), PARTNER (appKey + sessionId),
@@ -27,7 +25,7 @@ PARTNER_ORG = "partner_org"
 class Call:
     """One request as a backend handler sees it."""
 
-    emulator: Emulator
+    settings: EmulatorSettings
     ctx: Context
     principal: Principal | None
     path: dict[str, str]

@@ -8,12 +8,51 @@ take `Authorization: Bearer <token>` from POST /authx/token (backends/oauth.py).
 
 from __future__ import annotations
 
-from bill_emulator.backends import auth, customers, invoices, oauth, organizations
-from bill_emulator.handlers import ORG, PARTNER, PARTNER_ORG, PUBLIC, Call, Endpoint, Reply, crud
+from functools import wraps
+
+from bill_emulator.backends import (
+    attachments,
+    auth,
+    bills,
+    credits,
+    customers,
+    funding,
+    invoices,
+    mfa,
+    oauth,
+    org_extras,
+    organizations,
+    payments,
+    recurring,
+    vendors,
+)
+from bill_emulator.backends import classifications as classifications_
+from bill_emulator.backends import partner as partner_
+from bill_emulator.backends.spend import (
+    budgets,
+    cards,
+    custom_fields,
+    ledger,
+    reimbursements,
+    transactions,
+    users,
+)
+from bill_emulator.handlers import (
+    ORG,
+    PARTNER,
+    PARTNER_ORG,
+    PUBLIC,
+    SPEND,
+    Call,
+    Endpoint,
+    Handler,
+    Reply,
+    crud,
+)
 
 
 def _login(call: Call) -> Reply:
-    return Reply(200, auth.login(call.ctx, call.body, call.emulator.settings.sync_token_session_seconds))
+    return Reply(200, auth.login(call.ctx, call.body, call.settings.sync_token_session_seconds))
 
 
 def _logout(call: Call) -> Reply:
@@ -187,12 +226,7 @@ def receivables() -> list[Endpoint]:
 def payables() -> list[Endpoint]:
     # vendors, bills, AP payments, vendor credits, recurring bills, bill approvals, documents;
     # also AR credit memos and recurring invoices
-    from bill_emulator.backends import bills as b
-    from bill_emulator.backends import credits as cr
-    from bill_emulator.backends import payments as p
-    from bill_emulator.backends import recurring as rc
-    from bill_emulator.backends import vendors as v
-
+    b, cr, p, rc, v = bills, credits, payments, recurring, vendors
     vendor = "/v3/vendors/{vendorId}"
     policy = "/v3/bill-approvals/policies/{policyId}"
     payment = "/v3/payments/{paymentId}"
@@ -288,12 +322,7 @@ def payables() -> list[Endpoint]:
 
 def classifications() -> list[Endpoint]:
     # the seven classifications, funding accounts, attachments, MFA, risk verifications, organization extras
-    from bill_emulator.backends import attachments as att
-    from bill_emulator.backends import classifications as cls
-    from bill_emulator.backends import funding as fa
-    from bill_emulator.backends import mfa
-    from bill_emulator.backends import org_extras as ox
-
+    att, cls, fa, ox = attachments, classifications_, funding, org_extras
     routes: list[Endpoint] = []
     for kind, spec in cls.KINDS.items():
         path = f"/v3/classifications/{spec.segment}"
@@ -413,8 +442,7 @@ def classifications() -> list[Endpoint]:
 def partner() -> list[Endpoint]:
     """The partner's organizations and price plans (PARTNER), and users, roles and risk-verification
     phones of the organization in the organizationId header (PARTNER_ORG)."""
-    from bill_emulator.backends import partner as p
-
+    p = partner_
     return [
         *crud(
             "/v3/partner/organizations",
@@ -460,16 +488,6 @@ def partner() -> list[Endpoint]:
 def spend_expense() -> list[Endpoint]:
     """Spend & Expense (apiToken): the collection's 52 routes. Literal segments (bulk, current,
     receipt-upload-url, image-upload-url) win over {id} captures in the router."""
-    from bill_emulator.backends.spend import (
-        budgets,
-        cards,
-        custom_fields,
-        reimbursements,
-        transactions,
-        users,
-    )
-    from bill_emulator.handlers import SPEND
-
     b, c, f, r, t, u = budgets, cards, custom_fields, reimbursements, transactions, users
     budget, member = "/v3/spend/budgets/{budgetId}", "/v3/spend/budgets/{budgetId}/members/{userId}"
     card, field = "/v3/spend/cards/{cardId}", "/v3/spend/custom-fields/{customFieldId}"
@@ -548,7 +566,21 @@ def spend_expense() -> list[Endpoint]:
         ("PATCH", "/v3/spend/users/{userId}", u.update_user, "users.patch"),
         ("DELETE", "/v3/spend/users/{userId}", u.delete_user, "users.delete"),
     ]
-    return [Endpoint(method, path, SPEND, handler, f"spend.{name}") for method, path, handler, name in routes]
+    return [
+        Endpoint(method, path, SPEND, settled(handler), f"spend.{name}")
+        for method, path, handler, name in routes
+    ]
+
+
+def settled(handler: Handler) -> Handler:
+    """Every S&E call first brings time-driven state up to date (clearings, budget periods)."""
+
+    @wraps(handler)
+    def wrapped(call: Call) -> Reply:
+        ledger.settle(call.ctx)
+        return handler(call)
+
+    return wrapped
 
 
 def endpoints() -> list[Endpoint]:

@@ -7,7 +7,7 @@ from typing import Any
 from bill_emulator.backends import generic
 from bill_emulator.backends.context import Context
 from bill_emulator.errors import invalid_body, unprocessable
-from bill_emulator.handlers import Call, Reply
+from bill_emulator.handlers import ORG, Call, Reply, list_body
 from bill_emulator.resources import EQ_NE, NAME, SETS, Field, Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
 from bill_emulator.validation import blank_address, reject_unknown, require_fields, text
@@ -163,10 +163,8 @@ CUSTOMER_BANK_ACCOUNTS = register(
 
 
 def list_bank_accounts(call: Call) -> Reply:
-    from bill_emulator.handlers import list_body
-
     customer = generic.get(call.ctx, CUSTOMERS, call.path["customerId"])
-    return list_body(call, CUSTOMER_BANK_ACCOUNTS, "org", parent_id=customer["id"])
+    return list_body(call, CUSTOMER_BANK_ACCOUNTS, ORG, parent_id=customer["id"])
 
 
 def create_bank_account(call: Call) -> Reply:

@@ -146,7 +146,7 @@ def issue_token(call: Call) -> Reply:
     except OAuthError as error:
         return error.reply()
     organization_id, owner = app
-    lifetime = float(call.emulator.settings.oauth_token_seconds)
+    lifetime = float(call.settings.oauth_token_seconds)
     token = auth._new_session(call.ctx, OAUTH, client_id, organization_id, owner, lifetime)
     return Reply(
         200,

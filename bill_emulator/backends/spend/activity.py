@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bill_emulator.backends.spend.catalog import DECLINE_REASONS, FOREIGN, MERCHANTS, Merchant, merchant_named
 from bill_emulator.backends.spend.common import (
@@ -21,14 +21,12 @@ from bill_emulator.backends.spend.common import (
     new_uuid,
     node_id,
 )
+from bill_emulator.backends.spend.company import Company
 from bill_emulator.backends.spend.ledger import clear, note_pending
 from bill_emulator.backends.spend.reimbursements import build_reimbursement, history
 from bill_emulator.backends.spend.tagging import UPLOAD_HOST, applies, entry
 from bill_emulator.fake import parse_timestamp
 from bill_emulator.timefmt import format_timestamp
-
-if TYPE_CHECKING:
-    from bill_emulator.backends.spend.seed import Company
 
 
 def _merchant(company: Company, card: dict[str, Any]) -> Merchant:

@@ -15,7 +15,6 @@ from bill_emulator.backends.spend.common import (
     present,
     require,
     save,
-    spend_call,
 )
 from bill_emulator.backends.spend.ledger import refresh
 from bill_emulator.backends.spend.listing import ListSpec, list_reply
@@ -194,12 +193,10 @@ def _shares(budget: dict[str, Any], role: str) -> bool:
     )
 
 
-@spend_call
 def list_budgets(call: Call) -> Reply:
     return list_reply(call, BUDGETS_RESOURCE, BUDGET_SPEC)
 
 
-@spend_call
 def create_budget(call: Call) -> Reply:
     """POST /v3/spend/budgets: name, owners (at least one), recurringInterval, limits, settings."""
     ctx = call.ctx
@@ -228,12 +225,10 @@ def create_budget(call: Call) -> Reply:
     return Reply(200, present(BUDGETS, require(ctx, BUDGETS, budget["id"], "Budget")))
 
 
-@spend_call
 def get_budget(call: Call) -> Reply:
     return Reply(200, present(BUDGETS, require(call.ctx, BUDGETS, call.path["budgetId"], "Budget")))
 
 
-@spend_call
 def update_budget(call: Call) -> Reply:
     ctx = call.ctx
     budget = require(ctx, BUDGETS, call.path["budgetId"], "Budget")
@@ -251,7 +246,6 @@ def update_budget(call: Call) -> Reply:
     return Reply(200, present(BUDGETS, require(ctx, BUDGETS, budget["id"], "Budget")))
 
 
-@spend_call
 def delete_budget(call: Call) -> Reply:
     ctx = call.ctx
     budget = require(ctx, BUDGETS, call.path["budgetId"], "Budget")
@@ -311,13 +305,11 @@ def _apply_member(
     return member
 
 
-@spend_call
 def list_members(call: Call) -> Reply:
     budget = require(call.ctx, BUDGETS, call.path["budgetId"], "Budget")
     return list_reply(call, MEMBERS_RESOURCE, MEMBER_SPEC, parent_id=budget["id"])
 
 
-@spend_call
 def get_member(call: Call) -> Reply:
     ctx = call.ctx
     budget = require(ctx, BUDGETS, call.path["budgetId"], "Budget")
@@ -328,7 +320,6 @@ def get_member(call: Call) -> Reply:
     return Reply(200, present(MEMBERS, member))
 
 
-@spend_call
 def upsert_member(call: Call) -> Reply:
     """PUT /v3/spend/budgets/{budgetId}/members/{userId}: add the user, or change its limits and role."""
     ctx = call.ctx
@@ -340,7 +331,6 @@ def upsert_member(call: Call) -> Reply:
     return Reply(200, present(MEMBERS, ctx.store.get(MEMBERS, member["id"]).body))
 
 
-@spend_call
 def bulk_members(call: Call) -> Reply:
     """PUT /v3/spend/budgets/{budgetId}/members/bulk {"members": [{userId, limit, recurringLimit, role, shareBudgetFunds}]}."""
     ctx = call.ctx
@@ -361,7 +351,6 @@ def bulk_members(call: Call) -> Reply:
     return Reply(200, {"status": "SUCCESS"})
 
 
-@spend_call
 def delete_member(call: Call) -> Reply:
     ctx = call.ctx
     budget = require(ctx, BUDGETS, call.path["budgetId"], "Budget")

@@ -26,7 +26,6 @@ from bill_emulator.backends.spend.common import (
     present,
     require,
     save,
-    spend_call,
 )
 from bill_emulator.backends.spend.ledger import refresh
 from bill_emulator.backends.spend.listing import ListSpec, list_reply
@@ -133,12 +132,10 @@ def _limits(body: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-@spend_call
 def list_cards(call: Call) -> Reply:
     return list_reply(call, CARDS_RESOURCE, SPEC)
 
 
-@spend_call
 def create_card(call: Call) -> Reply:
     """POST /v3/spend/cards {name, userId, budgetId, limit, recurringLimit, expirationDate, shareBudgetFunds}."""
     ctx = call.ctx
@@ -183,12 +180,10 @@ def _card(ctx: Context, ref: str, include_deleted: bool = False) -> dict[str, An
     return row.body
 
 
-@spend_call
 def get_card(call: Call) -> Reply:
     return Reply(200, present(CARDS, _card(call.ctx, call.path["cardId"], include_deleted=True)))
 
 
-@spend_call
 def update_card(call: Call) -> Reply:
     ctx = call.ctx
     card = _card(ctx, call.path["cardId"])
@@ -219,17 +214,14 @@ def _set_status(call: Call, status: str) -> Reply:
     return Reply(200, present(CARDS, card))
 
 
-@spend_call
 def freeze_card(call: Call) -> Reply:
     return _set_status(call, "FROZEN")
 
 
-@spend_call
 def unfreeze_card(call: Call) -> Reply:
     return _set_status(call, "ACTIVATED")
 
 
-@spend_call
 def delete_card(call: Call) -> Reply:
     """DELETE /v3/spend/cards/{cardId}?reason=CANCELLED|LOST|STOLEN|MISPLACED."""
     ctx = call.ctx
@@ -244,7 +236,6 @@ def delete_card(call: Call) -> Reply:
     return Reply(200)
 
 
-@spend_call
 def pan_jwt(call: Call) -> Reply:
     """GET /v3/spend/cards/{cardId}/pan-jwt: a JWT naming the card, valid for 5 minutes."""
     ctx = call.ctx

@@ -5,13 +5,10 @@ from __future__ import annotations
 import base64
 import uuid as uuidlib
 import zlib
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from bill_emulator.backends.context import Context
 from bill_emulator.errors import BillApiError, not_found
-from bill_emulator.handlers import Call, Reply
 from bill_emulator.store import Row
 
 USERS = "spend_users"
@@ -123,15 +120,3 @@ def require_admin(ctx: Context) -> dict[str, Any]:
     if user["role"] != "ADMIN":
         raise BillApiError("BDC_1145", "This operation requires the ADMIN user role.")
     return user
-
-
-def spend_call(handler: Callable[[Call], Reply]) -> Callable[[Call], Reply]:
-    """Every S&E call first brings time-driven state up to date (clearings, budget periods)."""
-    from bill_emulator.backends.spend.ledger import settle
-
-    @wraps(handler)
-    def wrapped(call: Call) -> Reply:
-        settle(call.ctx)
-        return handler(call)
-
-    return wrapped

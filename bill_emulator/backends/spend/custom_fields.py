@@ -16,7 +16,6 @@ from bill_emulator.backends.spend.common import (
     present,
     require,
     save,
-    spend_call,
 )
 from bill_emulator.backends.spend.listing import ListSpec, list_reply
 from bill_emulator.errors import invalid_body, not_found, unprocessable
@@ -158,12 +157,10 @@ def _live_values(ctx: Context, field: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-@spend_call
 def list_custom_fields(call: Call) -> Reply:
     return list_reply(call, CUSTOM_FIELDS_RESOURCE, FIELD_SPEC)
 
 
-@spend_call
 def create_custom_field(call: Call) -> Reply:
     """POST /v3/spend/custom-fields {name, allowCustomValues, global, values, selectedBudgetIds, ...}."""
     ctx = call.ctx
@@ -181,7 +178,6 @@ def create_custom_field(call: Call) -> Reply:
     return Reply(200, present(CUSTOM_FIELDS, field))
 
 
-@spend_call
 def get_custom_field(call: Call) -> Reply:
     return Reply(
         200,
@@ -189,7 +185,6 @@ def get_custom_field(call: Call) -> Reply:
     )
 
 
-@spend_call
 def update_custom_field(call: Call) -> Reply:
     ctx = call.ctx
     field = require(ctx, CUSTOM_FIELDS, call.path["customFieldId"], "Custom field")
@@ -204,7 +199,6 @@ def update_custom_field(call: Call) -> Reply:
     return Reply(200, present(CUSTOM_FIELDS, field))
 
 
-@spend_call
 def delete_custom_field(call: Call) -> Reply:
     ctx = call.ctx
     field = require(ctx, CUSTOM_FIELDS, call.path["customFieldId"], "Custom field")
@@ -214,13 +208,11 @@ def delete_custom_field(call: Call) -> Reply:
     return Reply(200)
 
 
-@spend_call
 def list_values(call: Call) -> Reply:
     field = require(call.ctx, CUSTOM_FIELDS, call.path["customFieldId"], "Custom field")
     return list_reply(call, VALUES_RESOURCE, VALUE_SPEC, parent_id=field["id"])
 
 
-@spend_call
 def create_values(call: Call) -> Reply:
     """POST /v3/spend/custom-fields/{customFieldId}/values {"values": [...]}: answers with the first value."""
     ctx = call.ctx
@@ -238,7 +230,6 @@ def create_values(call: Call) -> Reply:
     return Reply(200, present(CUSTOM_FIELD_VALUES, first))
 
 
-@spend_call
 def delete_values(call: Call) -> Reply:
     """DELETE /v3/spend/custom-fields/{customFieldId}/values {"customFieldValueIds": [...]}."""
     ctx = call.ctx
@@ -254,7 +245,6 @@ def delete_values(call: Call) -> Reply:
     return Reply(200)
 
 
-@spend_call
 def get_value(call: Call) -> Reply:
     field = require(call.ctx, CUSTOM_FIELDS, call.path["customFieldId"], "Custom field")
     return Reply(

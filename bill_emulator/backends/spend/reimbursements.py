@@ -17,7 +17,6 @@ from bill_emulator.backends.spend.common import (
     require,
     require_admin,
     save,
-    spend_call,
 )
 from bill_emulator.backends.spend.listing import ListSpec, list_reply
 from bill_emulator.backends.spend.tagging import (
@@ -117,12 +116,10 @@ def _spender(ctx: Context, budget: dict[str, Any], user: dict[str, Any]) -> None
         raise unprocessable("The user cannot spend from this budget.")
 
 
-@spend_call
 def list_reimbursements(call: Call) -> Reply:
     return list_reply(call, REIMBURSEMENTS_RESOURCE, SPEC)
 
 
-@spend_call
 def create_reimbursement(call: Call) -> Reply:
     """POST /v3/spend/reimbursements {userId, budgetId, amount, note, merchantName, occurredDate, receipts, customFields}."""
     ctx = call.ctx
@@ -164,7 +161,6 @@ def create_reimbursement(call: Call) -> Reply:
     return Reply(200, present(REIMBURSEMENTS, reimbursement))
 
 
-@spend_call
 def get_reimbursement(call: Call) -> Reply:
     return Reply(200, present(REIMBURSEMENTS, _reimbursement(call)))
 
@@ -173,7 +169,6 @@ def _reimbursement(call: Call) -> dict[str, Any]:
     return require(call.ctx, REIMBURSEMENTS, call.path["reimbursementId"], "Reimbursement")
 
 
-@spend_call
 def update_reimbursement(call: Call) -> Reply:
     """PATCH: amount, note, merchantName, occurredDate, budgetId, customFields."""
     ctx = call.ctx
@@ -205,14 +200,12 @@ def update_reimbursement(call: Call) -> Reply:
     return Reply(200, present(REIMBURSEMENTS, reimbursement))
 
 
-@spend_call
 def delete_reimbursement(call: Call) -> Reply:
     reimbursement = _reimbursement(call)
     call.ctx.store.delete(REIMBURSEMENTS, reimbursement["id"])
     return Reply(200)
 
 
-@spend_call
 def act(call: Call) -> Reply:
     """POST /v3/spend/reimbursements/{reimbursementId}/action {"action": "APPROVE" | "DENY", "note"} (ADMIN only)."""
     ctx = call.ctx
@@ -239,7 +232,6 @@ def act(call: Call) -> Reply:
     return Reply(200, present(REIMBURSEMENTS, reimbursement))
 
 
-@spend_call
 def add_receipt(call: Call) -> Reply:
     reimbursement = _reimbursement(call)
     added = receipt(call.ctx, call.body)
@@ -248,7 +240,6 @@ def add_receipt(call: Call) -> Reply:
     return Reply(200, added)
 
 
-@spend_call
 def delete_receipt(call: Call) -> Reply:
     reimbursement = _reimbursement(call)
     reimbursement["receipts"] = drop_receipt(reimbursement["receipts"], call.path["receiptId"])
@@ -256,6 +247,5 @@ def delete_receipt(call: Call) -> Reply:
     return Reply(200)
 
 
-@spend_call
 def image_upload_url(call: Call) -> Reply:
     return Reply(200, {"url": upload_url(call.ctx, "reimbursements")})

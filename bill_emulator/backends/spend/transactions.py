@@ -24,7 +24,6 @@ from bill_emulator.backends.spend.common import (
     require,
     require_admin,
     save,
-    spend_call,
 )
 from bill_emulator.backends.spend.ledger import refresh
 from bill_emulator.backends.spend.listing import ListSpec, list_reply, page_of_items
@@ -133,21 +132,18 @@ def _unlocked(transaction: dict[str, Any]) -> None:
         raise unprocessable("The transaction is locked.")
 
 
-@spend_call
 def list_transactions(call: Call) -> Reply:
     bool_param(call.query, "includeReceipts")
     bool_param(call.query, "showCustomFieldIds")
     return list_reply(call, TRANSACTIONS_RESOURCE, SPEC, shape=lambda body: shape(call, body, True))
 
 
-@spend_call
 def get_transaction(call: Call) -> Reply:
     bool_param(call.query, "showCustomFieldIds")
     body = _transaction(call.ctx, call.path["transactionId"], children=True)
     return Reply(200, shape(call, present(TRANSACTIONS, body), False))
 
 
-@spend_call
 def update_transaction(call: Call) -> Reply:
     """PUT /v3/spend/transactions/{transactionId} {"budgetId": ...}: move the transaction to another budget."""
     ctx = call.ctx
@@ -171,7 +167,6 @@ def update_transaction(call: Call) -> Reply:
     return Reply(200, shape(call, present(TRANSACTIONS, transaction), False))
 
 
-@spend_call
 def list_custom_fields(call: Call) -> Reply:
     """GET /v3/spend/transactions/{transactionId}/custom-fields[?filters=customFieldIds:eq|in:...]."""
     ctx = call.ctx
@@ -189,7 +184,6 @@ def list_custom_fields(call: Call) -> Reply:
     return Reply(200, {"results": entries})
 
 
-@spend_call
 def update_custom_fields(call: Call) -> Reply:
     ctx = call.ctx
     transaction = _transaction(ctx, call.path["transactionId"])
@@ -201,7 +195,6 @@ def update_custom_fields(call: Call) -> Reply:
     return Reply(200, {"status": "SUCCESS"})
 
 
-@spend_call
 def list_custom_field_values(call: Call) -> Reply:
     ctx = call.ctx
     transaction = _transaction(ctx, call.path["transactionId"], children=True)
@@ -213,7 +206,6 @@ def list_custom_field_values(call: Call) -> Reply:
     return page_of_items(call, [])
 
 
-@spend_call
 def add_receipt(call: Call) -> Reply:
     ctx = call.ctx
     transaction = _transaction(ctx, call.path["transactionId"])
@@ -224,7 +216,6 @@ def add_receipt(call: Call) -> Reply:
     return Reply(200, added)
 
 
-@spend_call
 def delete_receipt(call: Call) -> Reply:
     ctx = call.ctx
     transaction = _transaction(ctx, call.path["transactionId"])
@@ -244,12 +235,10 @@ def _receipt_status(transaction: dict[str, Any]) -> None:
         transaction["receiptSyncStatus"] = "NO_ATTACHMENTS"
 
 
-@spend_call
 def receipt_upload_url(call: Call) -> Reply:
     return Reply(200, {"url": upload_url(call.ctx, "transactions")})
 
 
-@spend_call
 def three_ds_challenge(call: Call) -> Reply:
     """POST /v3/spend/transactions/{acsTransactionId}/3ds-challenge {"action": "ACCEPT" | "REJECT"} (ADMIN only)."""
     ctx = call.ctx

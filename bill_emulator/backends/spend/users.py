@@ -17,7 +17,6 @@ from bill_emulator.backends.spend.common import (
     require,
     require_admin,
     save,
-    spend_call,
 )
 from bill_emulator.backends.spend.listing import ListSpec, list_reply
 from bill_emulator.errors import invalid_body, unprocessable
@@ -82,12 +81,10 @@ def _role(value: Any) -> str:
     return value
 
 
-@spend_call
 def list_users(call: Call) -> Reply:
     return list_reply(call, USERS_RESOURCE, SPEC)
 
 
-@spend_call
 def create_user(call: Call) -> Reply:
     """POST /v3/spend/users {firstName, lastName, email, role} (ADMIN only)."""
     ctx = call.ctx
@@ -115,17 +112,14 @@ def create_user(call: Call) -> Reply:
     return Reply(200, present(USERS, user))
 
 
-@spend_call
 def get_current_user(call: Call) -> Reply:
     return Reply(200, present(USERS, current_user(call.ctx)))
 
 
-@spend_call
 def get_user(call: Call) -> Reply:
     return Reply(200, present(USERS, require(call.ctx, USERS, call.path["userId"], "User")))
 
 
-@spend_call
 def update_user(call: Call) -> Reply:
     """PATCH /v3/spend/users/{userId}: firstName, lastName, email, role (ADMIN only)."""
     ctx = call.ctx
@@ -147,7 +141,6 @@ def update_user(call: Call) -> Reply:
     return Reply(200, present(USERS, user))
 
 
-@spend_call
 def delete_user(call: Call) -> Reply:
     """DELETE /v3/spend/users/{userId}: gone for good, with its budget memberships (ADMIN only)."""
     ctx = call.ctx
