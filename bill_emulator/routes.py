@@ -49,6 +49,10 @@ from bill_emulator.handlers import (
     Reply,
     crud,
 )
+from bill_emulator.responses import bills as responses_bills
+from bill_emulator.responses import payments as responses_payments
+from bill_emulator.responses import recurring as responses_recurring
+from bill_emulator.responses import vendors as responses_vendors
 
 
 def _login(call: Call) -> Reply:
@@ -226,15 +230,21 @@ def receivables() -> list[Endpoint]:
 def payables() -> list[Endpoint]:
     # vendors, bills, AP payments, vendor credits, recurring bills, bill approvals, documents;
     # also AR credit memos and recurring invoices
-    b, cr, p, rc, v = bills, credits, payments, recurring, vendors
+    b, p, v = responses_bills, responses_payments, responses_vendors
     vendor = "/v3/vendors/{vendorId}"
     policy = "/v3/bill-approvals/policies/{policyId}"
     payment = "/v3/payments/{paymentId}"
+    settle = payments.settle_due_payments  # reads of vendors, bills and payments see due payments processed
     return [
         # vendors
-        Endpoint("GET", "/v3/vendors", ORG, v.list_vendors, "vendors.list"),
-        Endpoint("POST", "/v3/vendors", ORG, v.create_vendor, "vendors.create"),
-        Endpoint("POST", "/v3/vendors/bulk", ORG, v.create_vendors, "vendors.bulk_create"),
+        *crud(
+            "/v3/vendors",
+            vendors.VENDOR_FAMILY,
+            ORG,
+            "list create bulk-create get patch archive restore",
+            id_name="vendorId",
+            refresh=settle,
+        ),
         Endpoint(
             "GET",
             "/v3/vendors/configuration/international-payments",
@@ -242,10 +252,6 @@ def payables() -> list[Endpoint]:
             v.international_payments,
             "vendors.international_payments",
         ),
-        Endpoint("GET", vendor, ORG, v.read_vendor, "vendors.get"),
-        Endpoint("PATCH", vendor, ORG, v.update_vendor, "vendors.patch"),
-        Endpoint("POST", f"{vendor}/archive", ORG, lambda c: v.archive_vendor(c, True), "vendors.archive"),
-        Endpoint("POST", f"{vendor}/restore", ORG, lambda c: v.archive_vendor(c, False), "vendors.restore"),
         Endpoint("GET", f"{vendor}/bank-account", ORG, v.get_bank_account, "vendor_bank_account.get"),
         Endpoint("POST", f"{vendor}/bank-account", ORG, v.create_bank_account, "vendor_bank_account.create"),
         Endpoint(
@@ -260,11 +266,13 @@ def payables() -> list[Endpoint]:
             "reports.vendor_audit_trail",
         ),
         # bills
-        *b.BILL_FAMILY.endpoints(
+        *crud(
             "/v3/bills",
-            "bills",
+            bills.BILL_FAMILY,
+            ORG,
             "list create bulk-create get put patch archive restore",
-            {"list": b.list_bills, "get": b.read_bill},
+            id_name="billId",
+            refresh=settle,
         ),
         Endpoint("POST", "/v3/bills/record-payment", ORG, b.record_payment, "bills.record_payment"),
         # bill approvals
@@ -300,22 +308,35 @@ def payables() -> list[Endpoint]:
         Endpoint("POST", f"{payment}/void", ORG, p.void_payment, "payments.void"),
         Endpoint("GET", f"{payment}/check-image", ORG, p.check_image, "payments.check_image"),
         # credit memos (AR) and vendor credits (AP)
-        *cr.CREDIT_MEMO_FAMILY.endpoints(
+        *crud(
             "/v3/credit-memos",
-            "credit_memos",
+            credits.CREDIT_MEMO_FAMILY,
+            ORG,
             "list create get put patch archive restore bulk-create bulk-put bulk-patch bulk-archive bulk-restore",
+            id_name="creditMemoId",
         ),
-        *cr.VENDOR_CREDIT_FAMILY.endpoints(
+        *crud(
             "/v3/vendor-credits",
-            "vendor_credits",
+            credits.VENDOR_CREDIT_FAMILY,
+            ORG,
             "list create get put patch archive bulk-create bulk-put bulk-patch bulk-archive",
+            id_name="vendorCreditId",
         ),
         # recurring invoices (AR) and recurring bills (AP, no dash)
-        *rc.RECURRING_INVOICE_FAMILY.endpoints(
-            "/v3/recurring-invoices", "recurring_invoices", "list create get put patch archive restore"
+        *crud(
+            "/v3/recurring-invoices",
+            recurring.RECURRING_INVOICE_FAMILY,
+            ORG,
+            "list create get put patch archive restore",
+            id_name="recurringInvoiceId",
         ),
-        *rc.RECURRING_BILL_FAMILY.endpoints(
-            "/v3/recurringbills", "recurring_bills", "list create get put patch archive restore"
+        *crud(
+            "/v3/recurringbills",
+            recurring.RECURRING_BILL_FAMILY,
+            ORG,
+            "list create get put patch archive restore",
+            id_name="recurringBillId",
+            guard=responses_recurring.autopay_guard,
         ),
     ]
 

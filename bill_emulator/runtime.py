@@ -54,7 +54,16 @@ class Runtime:
         user = principal.user_id if principal else None
         organization = principal.scope if principal and principal.kind in (ORG, PARTNER) else None
         return Context(
-            self.store, self.clock, self.ids, self.fake, scope, user, organization, query, self.deviations
+            self.store,
+            self.clock,
+            self.ids,
+            self.fake,
+            scope,
+            user,
+            organization,
+            query,
+            self.deviations,
+            principal.session_id if principal else None,
         )
 
     async def delay(self) -> None:

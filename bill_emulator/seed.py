@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from bill_emulator.backends import (
-    bills,
+    ap_history,
     classifications,
     credits,
     customers,
@@ -40,7 +40,7 @@ FAMILIES: list[Callable[[SeedPlan], None]] = [
     customers.seed,
     invoices.seed,
     vendors.seed,
-    bills.seed,  # bills with their approvals, documents, vendor credits and AP payments
+    ap_history.seed,  # bills with their approvals, documents, vendor credits and AP payments
     credits.seed,  # credit memos, some applied to open invoices
     recurring.seed,
 ]

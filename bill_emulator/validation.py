@@ -15,6 +15,7 @@ from bill_emulator.errors import invalid_body, invalid_parameter
 from bill_emulator.timefmt import parse_date
 
 ARRAY_OF_OBJECTS = "Request body must be a non-empty JSON array of objects."
+MAX_UPLOAD_BYTES = 6 * 1024 * 1024  # documented for attachments and documents: 6 MB
 
 
 # -- bodies -----------------------------------------------------------------------------------------
@@ -50,6 +51,16 @@ def body_list(body: Any, limit: int | None = None, what: str | None = None) -> l
     if not all(isinstance(item, dict) for item in body):
         raise invalid_body("Each element of the array must be a JSON object.")
     return body
+
+
+def file_size(content: Any) -> int:
+    """The size of an uploaded file (the raw request body): neither empty nor over 6 MB."""
+    size = len(content) if isinstance(content, bytes | bytearray) else 0
+    if size == 0:
+        raise invalid_body("The file is empty: send the file content as the request body.")
+    if size > MAX_UPLOAD_BYTES:
+        raise invalid_body("The file is larger than the 6 MB limit.")
+    return size
 
 
 def reject_unknown(body: Mapping[str, Any], allowed: Iterable[str], prefix: str = "") -> None:

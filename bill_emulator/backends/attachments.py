@@ -14,11 +14,11 @@ import orjson
 from bill_emulator.backends import generic
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.invoices import INVOICES
-from bill_emulator.errors import invalid_body, invalid_parameter, not_found
+from bill_emulator.errors import invalid_parameter, not_found
 from bill_emulator.handlers import ORG, Call, Reply, list_body
 from bill_emulator.resources import Resource, register
+from bill_emulator.validation import file_size
 
-MAX_BYTES = 6 * 1024 * 1024
 # URL segment -> (storage kind of the owner, its path parameter, how errors name it)
 OWNERS = {
     "customers": ("customers", "customerId", "Customer"),
@@ -72,11 +72,7 @@ def upload_for(segment: str) -> Callable[[Call], Reply]:
         replace = (call.query.get("replaceInvoicePdf") or "false").lower()
         if segment == "invoices" and replace not in ("true", "false"):
             raise invalid_parameter("replaceInvoicePdf must be true or false.")
-        size = _size(call)
-        if size == 0:
-            raise invalid_body("The file is empty: send the file content as the request body.")
-        if size > MAX_BYTES:
-            raise invalid_body("The file is larger than the 6 MB limit.")
+        size = file_size(call.body)
         attachment_id = ctx.ids.new("att")
         host = call.headers.get("host") or "localhost"
         attachment = build_attachment(
@@ -98,11 +94,6 @@ def upload_for(segment: str) -> Callable[[Call], Reply]:
         return Reply(200, attachment)
 
     return handler
-
-
-def _size(call: Call) -> int:
-    """The upload's size in bytes (upload endpoints receive the raw request body)."""
-    return len(call.body) if isinstance(call.body, bytes | bytearray) else 0
 
 
 def get_attachment(call: Call) -> Reply:

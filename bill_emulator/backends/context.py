@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from bill_emulator.clock import Clock
@@ -30,20 +30,11 @@ class Context:
     organization_id: str | None = None  # the organization an AP/AR or partner-user call acts on
     params: dict[str, Any] | None = None
     deviations: ListPager | None = None  # how lists deviate from BILL's documents (off by default)
+    session_id: str | None = None  # the caller's session (MFA trust is a session's)
 
     def now(self) -> str:
         """The current time as BILL renders timestamps."""
         return format_timestamp(self.clock.now())
 
     def with_scope(self, scope: str) -> Context:
-        return Context(
-            self.store,
-            self.clock,
-            self.ids,
-            self.fake,
-            scope,
-            self.user_id,
-            self.organization_id,
-            self.params,
-            self.deviations,
-        )
+        return replace(self, scope=scope)

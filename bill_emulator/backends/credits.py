@@ -10,9 +10,16 @@ from typing import Any
 import orjson
 
 from bill_emulator.backends import generic, invoices, vendors
-from bill_emulator.backends.bills import EMPTY, Family, LineSpec, apply_rates, build_line, check_lines
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.customers import CUSTOMERS
+from bill_emulator.backends.line_items import (
+    EMPTY,
+    LineItemFamily,
+    LineSpec,
+    apply_rates,
+    build_line,
+    check_lines,
+)
 from bill_emulator.errors import invalid_body, unprocessable
 from bill_emulator.resources import Resource, register
 from bill_emulator.seedplan import SeedPlan, fast_ids
@@ -173,9 +180,8 @@ CREDIT_MEMOS = register(
         sorts=SORTS,
     )
 )
-CREDIT_MEMO_FAMILY = Family(
+CREDIT_MEMO_FAMILY = LineItemFamily(
     CREDIT_MEMOS,
-    "creditMemoId",
     "creditMemoLineItems",
     CREDIT_MEMO_LINE,
     validate_credit_memo,
@@ -262,9 +268,8 @@ VENDOR_CREDITS = register(
         sorts=SORTS,
     )
 )
-VENDOR_CREDIT_FAMILY = Family(
+VENDOR_CREDIT_FAMILY = LineItemFamily(
     VENDOR_CREDITS,
-    "vendorCreditId",
     "vendorCreditLineItems",
     VENDOR_CREDIT_LINE,
     validate_vendor_credit,

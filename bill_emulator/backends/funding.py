@@ -162,7 +162,7 @@ def create_bank_account(call: Call) -> Reply:
     """POST /v3/funding-accounts/banks: ADMINISTRATOR on an MFA-trusted session; status PENDING."""
     ctx = call.ctx
     require_admin(ctx)
-    require_trusted(call)
+    require_trusted(ctx)
     account = generic.create(ctx, BANK_ACCOUNTS, body_object(call.body))
     # The creating administrator proved who they are (MFA-trusted session): a verified user of it.
     generic.create(

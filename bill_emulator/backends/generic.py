@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from bill_emulator.backends.context import Context
@@ -125,3 +126,24 @@ def delete(ctx: Context, res: Resource, object_id: str) -> dict[str, Any]:
     obj = get(ctx, res, object_id)
     ctx.store.delete(res.kind, object_id)
     return obj
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A resource with nothing but the generic rules: the model handlers.crud serves for a Resource."""
+
+    res: Resource
+    bulk_key: str | None = None
+    max_bulk: int | None = None
+
+    def get(self, ctx: Context, object_id: str) -> dict[str, Any]:
+        return get(ctx, self.res, object_id)
+
+    def create(self, ctx: Context, body: Any) -> dict[str, Any]:
+        return create(ctx, self.res, body)
+
+    def update(self, ctx: Context, object_id: str, body: Any, replace: bool) -> dict[str, Any]:
+        return update(ctx, self.res, object_id, body, replace=replace)
+
+    def set_archived(self, ctx: Context, object_id: str, archived: bool) -> dict[str, Any]:
+        return set_archived(ctx, self.res, object_id, archived)

@@ -78,9 +78,9 @@ def session_trusted(ctx: Context, session_id: str | None) -> bool:
     return bool(rows and rows[0][0])
 
 
-def require_trusted(call: Call) -> None:
+def require_trusted(ctx: Context) -> None:
     """Operations BILL guards with MFA answer 403 BDC_1361 on an untrusted session."""
-    if not session_trusted(call.ctx, call.principal.session_id if call.principal else None):
+    if not session_trusted(ctx, ctx.session_id):
         raise BillApiError("BDC_1361")
 
 
@@ -147,7 +147,7 @@ def setup(call: Call) -> Reply:
         raise invalid_body(f"type: must be one of {', '.join(SETUP_TYPES)}")
     primary = _flag(body.get("primary"), "primary")
     if _phones(ctx, ctx.user_id):
-        require_trusted(call)  # resetting MFA needs an MFA-trusted session
+        require_trusted(ctx)  # resetting MFA needs an MFA-trusted session
     setup_id = ctx.ids.token(32)
     _save(
         ctx,

@@ -5,17 +5,17 @@ scheduled → `scheduledAmount`, processed → `paidAmount`; cancel and void giv
 from __future__ import annotations
 
 import zlib
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import orjson
 
-from bill_emulator.backends import bills, generic, vendors
+from bill_emulator.backends import approvals, bills, credits, generic, vendors
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.funding import funding_banks
 from bill_emulator.backends.mfa import require_trusted
 from bill_emulator.errors import BillApiError, invalid_body, invalid_parameter, not_found, unprocessable
-from bill_emulator.handlers import ORG, Call, Reply, list_body
 from bill_emulator.resources import Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
 from bill_emulator.timefmt import format_date, format_timestamp
@@ -223,8 +223,6 @@ def _apply(ctx: Context, payment: dict[str, Any], field: str, sign: int) -> None
 
 
 def _release_credits(ctx: Context, payment: dict[str, Any]) -> None:
-    from bill_emulator.backends import credits
-
     for item in payment["billPayments"]:
         for used in item["vendorCredits"]:
             credits.release_vendor_credit(ctx, used["id"], payment["id"])
@@ -341,7 +339,7 @@ def _payable_bill(ctx: Context, bill_id: Any, vendor_id: str | None, amount: flo
         raise invalid_body(f"Bill {bill_id} does not belong to vendor {vendor_id}.")
     if bill["archived"]:
         raise unprocessable(f"Bill {bill_id} is archived.")
-    if not bills.approvable(bill):
+    if not approvals.approvable(bill):
         raise unprocessable(
             f"Bill {bill_id} is not approved for payment (approvalStatus {bill['approvalStatus']})."
         )
@@ -356,7 +354,7 @@ def _payable_bill(ctx: Context, bill_id: Any, vendor_id: str | None, amount: flo
 
 
 def _schedule(
-    call: Call,
+    ctx: Context,
     vendor: dict[str, Any],
     allocations: list[tuple[dict[str, Any], float]],
     process_date: Any,
@@ -365,7 +363,6 @@ def _schedule(
     description: str,
 ) -> dict[str, Any]:
     """Create one online payment for bills of one vendor: validate the date, move scheduledAmount."""
-    ctx = call.ctx
     if vendor["archived"]:
         raise unprocessable(f"Vendor {vendor['id']} is archived.")
     process = date.fromisoformat(day(process_date, "processDate"))
@@ -400,10 +397,10 @@ def _schedule(
     return payment
 
 
-def create_payment(call: Call) -> Reply:
-    """POST /v3/payments: pay one bill (or, with createBill, a new one) online. Needs an MFA-trusted session."""
-    require_trusted(call)
-    ctx, body = call.ctx, body_object(call.body)
+def create_payment(ctx: Context, body: Any) -> dict[str, Any]:
+    """Pay one bill (or, with createBill, a new one) online. Needs an MFA-trusted session."""
+    require_trusted(ctx)
+    body = body_object(body)
     reject_unknown(body, _PAYMENT_FIELDS)
     options = _options(body.get("processingOptions"))
     amount = money(body.get("amount"), "amount")
@@ -418,7 +415,7 @@ def create_payment(call: Call) -> Reply:
             raise invalid_body("billId: leave it out when processingOptions.createBill is true")
         if not body.get("vendorId"):
             raise invalid_body("vendorId: must not be blank when processingOptions.createBill is true")
-        bill = bills.BILL_FAMILY.new(
+        bill = bills.BILL_FAMILY.create(
             ctx,
             {
                 "vendorId": body["vendorId"],
@@ -431,14 +428,13 @@ def create_payment(call: Call) -> Reply:
     vendor_id = body.get("vendorId")
     bill = _payable_bill(ctx, body.get("billId"), vendor_id, amount)
     vendor = vendors.get_vendor(ctx, bill["vendorId"])
-    payment = _schedule(call, vendor, [(bill, amount)], body["processDate"], funding, options, description)
-    return Reply(201, payment)
+    return _schedule(ctx, vendor, [(bill, amount)], body["processDate"], funding, options, description)
 
 
-def create_bulk_payment(call: Call) -> Reply:
-    """POST /v3/payments/bulk: up to 50 bills, one payment each, all or none. Needs an MFA-trusted session."""
-    require_trusted(call)
-    ctx, body = call.ctx, body_object(call.body)
+def create_bulk_payment(ctx: Context, body: Any) -> dict[str, Any]:
+    """Up to 50 bills, one payment each, all or none. Needs an MFA-trusted session."""
+    require_trusted(ctx)
+    body = body_object(body)
     reject_unknown(
         body, {"vendorId", "processDate", "fundingAccount", "payments", "processingOptions", "description"}
     )
@@ -457,7 +453,7 @@ def create_bulk_payment(call: Call) -> Reply:
         vendor = vendors.get_vendor(ctx, bill["vendorId"])
         created.append(
             _schedule(
-                call,
+                ctx,
                 vendor,
                 [(bill, amount)],
                 body["processDate"],
@@ -466,12 +462,12 @@ def create_bulk_payment(call: Call) -> Reply:
                 str(body.get("description", "")),
             )
         )
-    return Reply(201, {"payments": created})
+    return {"payments": created}
 
 
-def record_payment(call: Call) -> Reply:
-    """POST /v3/bills/record-payment: an offline payment (paid outside BILL) applied to a vendor's bills."""
-    ctx, body = call.ctx, body_object(call.body)
+def record_payment(ctx: Context, body: Any) -> dict[str, Any]:
+    """An offline payment (paid outside BILL) applied to a vendor's bills (POST /v3/bills/record-payment)."""
+    body = body_object(body)
     reject_unknown(
         body, {"vendorId", "processDate", "toPrintCheck", "payments", "description", "classifications"}
     )
@@ -518,29 +514,18 @@ def record_payment(call: Call) -> Reply:
     ctx.store.insert("payments", ctx.scope, payment)
     _apply(ctx, payment, "paidAmount", 1)
     _mark_paid_date(ctx, vendor["id"], process)
-    return Reply(200, payment)
+    return payment
 
 
 # -- reads and changes -----------------------------------------------------------------------------
-def list_payments(call: Call) -> Reply:
-    settle_due_payments(call.ctx)
-    return list_body(call, PAYMENTS, ORG)
-
-
-def _payment(ctx: Context, payment_id: str) -> dict[str, Any]:
+def get_payment(ctx: Context, payment_id: str) -> dict[str, Any]:
     return generic.get(ctx, PAYMENTS, payment_id)
 
 
-def get_payment(call: Call) -> Reply:
-    settle_due_payments(call.ctx)
-    return Reply(200, _payment(call.ctx, call.path["paymentId"]))
-
-
-def cancel_payment(call: Call) -> Reply:
+def cancel_payment(ctx: Context, payment_id: str) -> dict[str, Any]:
     """Only a payment BILL has not started processing (singleStatus SCHEDULED) can be canceled."""
-    ctx = call.ctx
     settle_due_payments(ctx)
-    payment = _payment(ctx, call.path["paymentId"])
+    payment = get_payment(ctx, payment_id)
     if payment["singleStatus"] != "SCHEDULED":
         raise unprocessable(
             f"Payment {payment['id']} cannot be canceled (singleStatus {payment['singleStatus']}). Void it instead."
@@ -548,22 +533,21 @@ def cancel_payment(call: Call) -> Reply:
     _apply(ctx, payment, "scheduledAmount", -1)
     set_status(payment, "CANCELLED")
     save_payment(ctx, payment)
-    return Reply(200, payment)
+    return payment
 
 
-def void_payment(call: Call) -> Reply:
-    """POST /v3/payments/{paymentId}/void {type, reason}: any payment not already canceled or voided (online
-    or offline); its amounts come off the bills at once."""
-    ctx = call.ctx
+def void_payment(ctx: Context, payment_id: str, body: Any) -> dict[str, Any]:
+    """{type, reason}: any payment not already canceled or voided (online or offline); its amounts come off
+    the bills at once."""
     settle_due_payments(ctx)
-    body = body_object(call.body)
+    body = body_object(body)
     reject_unknown(body, {"type", "reason"})
     if body.get("type") not in VOID_TYPES:
         raise invalid_body(f"type: must be one of {', '.join(VOID_TYPES)}")
     reason = body.get("reason", "")
     if not isinstance(reason, str):
         raise invalid_body("reason: must be a string")
-    payment = _payment(ctx, call.path["paymentId"])
+    payment = get_payment(ctx, payment_id)
     if payment["status"] not in ("PAID", "SCHEDULED"):
         raise unprocessable(f"Payment {payment['id']} cannot be voided (status {payment['status']}).")
     now = ctx.now()
@@ -581,35 +565,34 @@ def void_payment(call: Call) -> Reply:
     _apply(ctx, payment, "paidAmount" if payment["status"] == "PAID" else "scheduledAmount", -1)
     set_status(payment, "VOID")
     save_payment(ctx, payment)
-    return Reply(200, payment)
+    return payment
 
 
-def check_image(call: Call) -> Reply:
+def check_image(ctx: Context, payment_id: str) -> dict[str, Any]:
     """Front and back images of a check BILL mailed."""
-    payment = _payment(call.ctx, call.path["paymentId"])
+    payment = get_payment(ctx, payment_id)
     if payment["disbursementType"] != "CHECK" or payment["status"] not in ("PAID", "VOID"):
         raise unprocessable(f"No check image is available for payment {payment['id']}.")
     base = f"{CHECK_IMAGE_HOST}/v3/payments/{payment['id']}/check-image"
-    return Reply(200, {"results": [{"downloadLink": f"{base}/front"}, {"downloadLink": f"{base}/back"}]})
+    return {"results": [{"downloadLink": f"{base}/front"}, {"downloadLink": f"{base}/back"}]}
 
 
-def _vendor_and_amount(call: Call) -> tuple[dict[str, Any], float]:
-    vendor_id = call.query.get("vendorId") or ""
+def _vendor_and_amount(ctx: Context, query: Mapping[str, str]) -> tuple[dict[str, Any], float]:
+    vendor_id = query.get("vendorId") or ""
     if not vendor_id:
         raise invalid_parameter("vendorId is required.")
     try:
-        amount = round(float(call.query.get("amount") or ""), 2)
+        amount = round(float(query.get("amount") or ""), 2)
     except ValueError:
         raise invalid_parameter("amount is required: a number greater than zero.") from None
     if amount <= 0:
         raise invalid_parameter("amount is required: a number greater than zero.")
-    return vendors.get_vendor(call.ctx, vendor_id), amount
+    return vendors.get_vendor(ctx, vendor_id), amount
 
 
-def payment_options(call: Call) -> Reply:
-    """GET /v3/payments/options?vendorId&amount: which funding accounts can pay the vendor, and when."""
-    ctx = call.ctx
-    vendor, amount = _vendor_and_amount(call)
+def payment_options(ctx: Context, query: Mapping[str, str]) -> dict[str, Any]:
+    """`?vendorId&amount`: which funding accounts can pay the vendor, and when."""
+    vendor, amount = _vendor_and_amount(ctx, query)
     kind = disbursement_type(vendor)
     process, conditions = earliest_process_date(ctx, vendor, kind)
     delivery = add_business_days(process, arrival_days(kind, {}))
@@ -631,38 +614,32 @@ def payment_options(call: Call) -> Reply:
         }
         for bank in funding_banks(ctx)
     ]
-    return Reply(
-        200, {"amount": amount, "vendorId": vendor["id"], "fundingOptions": {"banks": banks, "cards": []}}
-    )
+    return {"amount": amount, "vendorId": vendor["id"], "fundingOptions": {"banks": banks, "cards": []}}
 
 
 _RATE_BANDS = ((0.01, 10_000.0, 1.0), (10_000.01, 100_000.0, 1.002), (100_000.01, 1_000_000.0, 1.004))
 
 
-def exchange_rate(call: Call) -> Reply:
-    """GET /v3/payments/exchange-rate?vendorId&amount&baseCurrency: USD per unit of the vendor's currency."""
-    ctx = call.ctx
-    vendor, amount = _vendor_and_amount(call)
+def exchange_rate(ctx: Context, query: Mapping[str, str]) -> dict[str, Any]:
+    """`?vendorId&amount&baseCurrency`: USD per unit of the vendor's currency."""
+    vendor, amount = _vendor_and_amount(ctx, query)
     currency = (vendor["paymentInformation"].get("bankAccount") or {}).get("paymentCurrency") or vendor[
         "billCurrency"
     ]
     if currency not in vendors.USD_PER_UNIT:
         raise unprocessable(f"BILL does not pay in {currency}.")
-    base = (call.query.get("baseCurrency") or "false").lower() == "true"
+    base = (query.get("baseCurrency") or "false").lower() == "true"
     rate = vendors.USD_PER_UNIT[currency]
     usd = amount if base else amount * rate
     low, high, better = next((band for band in _RATE_BANDS if usd <= band[1]), _RATE_BANDS[-1])
     expires = ctx.clock.utcnow() + timedelta(hours=1)
-    return Reply(
-        200,
-        {
-            "paymentCurrency": currency,
-            "baseCurrency": "USD",
-            "exchangeRate": round(rate * better, 6),
-            "amountRange": {"from": low, "to": high},
-            "expirationTime": format_timestamp(expires),
-        },
-    )
+    return {
+        "paymentCurrency": currency,
+        "baseCurrency": "USD",
+        "exchangeRate": round(rate * better, 6),
+        "amountRange": {"from": low, "to": high},
+        "expirationTime": format_timestamp(expires),
+    }
 
 
 # -- seed -------------------------------------------------------------------------------------------
@@ -685,7 +662,7 @@ def seed_payments(
     end_day = plan.end.date()
     out: list[dict[str, Any]] = []
     for bill in bill_list:
-        if not bills.approvable(bill):
+        if not approvals.approvable(bill):
             continue
         created_at: datetime = bill["_created_at"]
         age = (plan.end - created_at).days

@@ -8,13 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 from bill_emulator.backends import generic, vendors
-from bill_emulator.backends.bills import EMPTY, Family, LineSpec, build_line, check_lines
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.customers import CUSTOMERS
 from bill_emulator.backends.funding import funding_banks
-from bill_emulator.backends.mfa import require_trusted
+from bill_emulator.backends.line_items import EMPTY, LineItemFamily, LineSpec, build_line, check_lines
 from bill_emulator.errors import invalid_body, not_found
-from bill_emulator.handlers import Call
 from bill_emulator.resources import Resource, register
 from bill_emulator.seedplan import SeedPlan, fast_ids
 from bill_emulator.validation import classification_ids, day, reject_unknown, require_keys, required_id, text
@@ -136,9 +134,8 @@ RECURRING_INVOICES = register(
         sorts=SORTS,
     )
 )
-RECURRING_INVOICE_FAMILY = Family(
+RECURRING_INVOICE_FAMILY = LineItemFamily(
     RECURRING_INVOICES,
-    "recurringInvoiceId",
     "recurringInvoiceLineItems",
     INVOICE_LINE,
     validate_recurring_invoice,
@@ -219,14 +216,6 @@ def validate_recurring_bill(
     return fields
 
 
-def _autopay_guard(call: Call) -> None:
-    """Turning on a recurring bill's autoPayment needs an MFA-trusted session (BILL's MFA list)."""
-    items = call.body if isinstance(call.body, list) else [call.body]
-    options = [x.get("processingOptions") for x in items if isinstance(x, dict)]
-    if any(isinstance(o, dict) and o.get("autoPayment") is True for o in options):
-        require_trusted(call)
-
-
 def _vendor_recurring(ctx: Context, bill: dict[str, Any], old: dict[str, Any] | None) -> None:
     """A vendor's recurringPayments says whether it has an active recurring bill."""
     for vendor_id in {bill["vendorId"], (old or bill)["vendorId"]}:
@@ -246,14 +235,12 @@ def _vendor_recurring(ctx: Context, bill: dict[str, Any], old: dict[str, Any] | 
 RECURRING_BILLS = register(
     Resource("recurring_bills", "Recurring bill", RECURRING_BILL_PREFIX, build_recurring_bill, sorts=SORTS)
 )
-RECURRING_BILL_FAMILY = Family(
+RECURRING_BILL_FAMILY = LineItemFamily(
     RECURRING_BILLS,
-    "recurringBillId",
     "recurringBillLineItems",
     BILL_LINE,
     validate_recurring_bill,
     after_write=_vendor_recurring,
-    guard=_autopay_guard,
 )
 
 
