@@ -12,7 +12,6 @@ from functools import wraps
 
 from bill_emulator.backends import (
     attachments,
-    auth,
     bills,
     credits,
     customers,
@@ -20,14 +19,12 @@ from bill_emulator.backends import (
     invoices,
     mfa,
     oauth,
-    org_extras,
     organizations,
     payments,
     recurring,
     vendors,
 )
 from bill_emulator.backends import classifications as classifications_
-from bill_emulator.backends import partner as partner_
 from bill_emulator.backends.spend import (
     budgets,
     cards,
@@ -49,44 +46,32 @@ from bill_emulator.handlers import (
     Reply,
     crud,
 )
+from bill_emulator.responses import auth as responses_auth
 from bill_emulator.responses import bills as responses_bills
+from bill_emulator.responses import organizations as responses_organizations
+from bill_emulator.responses import partner as responses_partner
 from bill_emulator.responses import payments as responses_payments
 from bill_emulator.responses import recurring as responses_recurring
 from bill_emulator.responses import vendors as responses_vendors
 
 
-def _login(call: Call) -> Reply:
-    return Reply(200, auth.login(call.ctx, call.body, call.settings.sync_token_session_seconds))
-
-
-def _logout(call: Call) -> Reply:
-    auth.end_session(call.ctx, call.principal.session_id or "")
-    return Reply(200)
-
-
-def _health(call: Call) -> Reply:
-    return Reply(
-        200, {"appId": "bill-emulator", "appEnv": "emulator", "appVersion": "0.1.0", "bdcRegion": "local"}
-    )
-
-
 def authentication() -> list[Endpoint]:
     return [
-        Endpoint("POST", "/v3/login", PUBLIC, _login, "login"),
+        Endpoint("POST", "/v3/login", PUBLIC, responses_auth.login, "login"),
         Endpoint(
             "GET",
             "/v3/login/session",
             ORG,
-            lambda c: Reply(200, auth.session_details(c.ctx, c.principal)),
+            responses_auth.session,
             "login.session",
         ),
-        Endpoint("POST", "/v3/logout", ORG, _logout, "logout"),
-        Endpoint("GET", "/v3/health", PUBLIC, _health, "health", limits=False),
+        Endpoint("POST", "/v3/logout", ORG, responses_auth.logout, "logout"),
+        Endpoint("GET", "/v3/health", PUBLIC, responses_auth.health, "health", limits=False),
         Endpoint(
             "POST",
             oauth.TOKEN_PATH,
             PUBLIC,
-            oauth.issue_token,
+            responses_auth.token,
             "oauth.token",
             raw_body=True,  # form data, not JSON
             at_root=True,
@@ -96,14 +81,14 @@ def authentication() -> list[Endpoint]:
             "POST",
             "/v3/partner/login",
             PUBLIC,
-            lambda c: Reply(200, auth.partner_login(c.ctx, c.body)),
+            responses_auth.partner_login,
             "partner.login",
         ),
         Endpoint(
             "POST",
             "/v3/partner/login-as-user",
             PARTNER,
-            lambda c: Reply(200, auth.login_as_user(c.ctx, c.principal, c.body)),
+            responses_auth.login_as_user,
             "partner.login_as_user",
         ),
     ]
@@ -115,14 +100,14 @@ def organization_level() -> list[Endpoint]:
             "GET",
             "/v3/organizations/{organizationId}",
             ORG,
-            organizations.get_organization,
+            responses_organizations.get_organization,
             "organizations.get",
         ),
         Endpoint(
             "PATCH",
             "/v3/organizations/{organizationId}",
             ORG,
-            organizations.update_organization,
+            responses_organizations.update_organization,
             "organizations.patch",
         ),
         *crud(
@@ -343,7 +328,7 @@ def payables() -> list[Endpoint]:
 
 def classifications() -> list[Endpoint]:
     # the seven classifications, funding accounts, attachments, MFA, risk verifications, organization extras
-    att, cls, fa, ox = attachments, classifications_, funding, org_extras
+    att, cls, fa, ox = attachments, classifications_, funding, responses_organizations
     routes: list[Endpoint] = []
     for kind, spec in cls.KINDS.items():
         path = f"/v3/classifications/{spec.segment}"
@@ -463,7 +448,7 @@ def classifications() -> list[Endpoint]:
 def partner() -> list[Endpoint]:
     """The partner's organizations and price plans (PARTNER), and users, roles and risk-verification
     phones of the organization in the organizationId header (PARTNER_ORG)."""
-    p = partner_
+    p = responses_partner
     return [
         *crud(
             "/v3/partner/organizations",

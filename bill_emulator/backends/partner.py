@@ -15,7 +15,6 @@ from bill_emulator.backends import generic, mfa
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.organizations import ORGANIZATIONS, USERS, build_organization, seed_roles
 from bill_emulator.errors import BillApiError, invalid_body
-from bill_emulator.handlers import Call, Reply
 from bill_emulator.validation import body_object, flag, reject_unknown, require_fields
 
 PRICE_PLANS = tuple(f"PricePlan{n}" for n in range(1, 6))
@@ -87,10 +86,9 @@ def _organization_fields(body: Any) -> dict[str, Any]:
     }
 
 
-def create_organization(call: Call) -> Reply:
-    """POST /v3/partner/organizations: a new organization managed by the partner, with the standard roles."""
-    ctx = call.ctx
-    fields = _organization_fields(call.body)
+def create_organization(ctx: Context, body: Any) -> dict[str, Any]:
+    """A new organization managed by the partner, with the standard roles."""
+    fields = _organization_fields(body)
     now = ctx.now()
     org_id = ctx.ids.new(ORGANIZATIONS.prefix)
     partner_name = ""
@@ -103,7 +101,7 @@ def create_organization(call: Call) -> Reply:
     org.update(fields)
     ctx.store.insert("organizations", ctx.scope, org)
     seed_roles(ctx.with_scope(org_id), now)
-    return Reply(201, org)
+    return org
 
 
 def _partner_organization(ctx: Context, org_id: str) -> dict[str, Any]:
@@ -115,11 +113,10 @@ def _partner_organization(ctx: Context, org_id: str) -> dict[str, Any]:
     return row.body
 
 
-def update_price_plan(call: Call) -> Reply:
-    """PATCH /v3/partner/organizations/{organizationId}/price-plan {"pricePlanType": "PricePlan1".."PricePlan5"}."""
-    ctx = call.ctx
-    org = _partner_organization(ctx, call.path["organizationId"])
-    body = call.body if isinstance(call.body, dict) else None
+def update_price_plan(ctx: Context, org_id: str, body: Any) -> None:
+    """{"pricePlanType": "PricePlan1".."PricePlan5"} for an organization the partner manages."""
+    org = _partner_organization(ctx, org_id)
+    body = body if isinstance(body, dict) else None
     plan = body.get("pricePlanType") if body else None
     if plan not in PRICE_PLANS:
         raise invalid_body(f"pricePlanType: must be one of {', '.join(PRICE_PLANS)}")
@@ -131,16 +128,13 @@ def update_price_plan(call: Call) -> Reply:
     else:
         record["createdTime"] = current.body["createdTime"]
         ctx.store.replace(PRICE_PLAN_KIND, record)
-    return Reply(200, {"status": "SUCCESS"})
 
 
-def add_risk_phone(call: Call) -> Reply:
-    """POST /v3/partner/risk-verifications/{userId}/phone {phoneNumber, phoneType: "MOBILE"}: 200, no body.
-
-    The phone lands where org-level risk verification (mfa.py) looks for it."""
-    user = generic.get(call.ctx, USERS, call.path["userId"])
-    mfa.add_risk_phone(call.ctx, user["id"], call.body)
-    return Reply(200)
+def add_risk_phone(ctx: Context, user_id: str, body: Any) -> None:
+    """{phoneNumber, phoneType: "MOBILE"} for a user of the organization the partner acts on; the phone
+    lands where org-level risk verification (mfa.py) looks for it."""
+    user = generic.get(ctx, USERS, user_id)
+    mfa.add_risk_phone(ctx, user["id"], body)
 
 
 def _username(ctx: Context, body: dict[str, Any]) -> str:
@@ -157,10 +151,9 @@ def _username(ctx: Context, body: dict[str, Any]) -> str:
     return username.lower()
 
 
-def create_user(call: Call) -> Reply:
-    """POST /v3/partner/users: a user of the organization named in the organizationId header."""
-    ctx = call.ctx
-    body = body_object(call.body)
+def create_user(ctx: Context, body: Any) -> dict[str, Any]:
+    """A user of the organization named in the organizationId header."""
+    body = body_object(body)
     require_fields(body, ("firstName", "lastName", "email", "roleId"))
     username = _username(ctx, body)
     if body.get("acceptTermsOfService") is not True:
@@ -168,14 +161,13 @@ def create_user(call: Call) -> Reply:
     user = generic.create(ctx, USERS, body)
     ctx.store.add_credential("partner_username", username, "", scope=ctx.scope, user_id=user["id"])
     ctx.store.add_credential("user", username, secrets.token_urlsafe(24), scope=ctx.scope, user_id=user["id"])
-    return Reply(201, user)
+    return user
 
 
-def update_user(call: Call) -> Reply:
-    """PATCH /v3/partner/users/{userId}: firstName, lastName, email, roleId."""
-    body = call.body
+def update_user(ctx: Context, user_id: str, body: Any) -> dict[str, Any]:
+    """firstName, lastName, email, roleId."""
     if isinstance(body, dict) and ("username" in body or "acceptTermsOfService" in body):
         raise invalid_body("username and acceptTermsOfService cannot be changed.")
     if not isinstance(body, dict) or not body:
         raise invalid_body("Request body must be a non-empty JSON object.")
-    return Reply(200, generic.update(call.ctx, USERS, call.path["userId"], body))
+    return generic.update(ctx, USERS, user_id, body)
