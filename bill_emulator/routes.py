@@ -48,6 +48,8 @@ from bill_emulator.handlers import (
 )
 from bill_emulator.responses import auth as responses_auth
 from bill_emulator.responses import bills as responses_bills
+from bill_emulator.responses import customers as responses_customers
+from bill_emulator.responses import invoices as responses_invoices
 from bill_emulator.responses import organizations as responses_organizations
 from bill_emulator.responses import partner as responses_partner
 from bill_emulator.responses import payments as responses_payments
@@ -118,10 +120,14 @@ def organization_level() -> list[Endpoint]:
 
 
 def receivables() -> list[Endpoint]:
-    c, i = customers, invoices
+    c, i = responses_customers, responses_invoices
     return [
         *crud(
-            "/v3/customers", c.CUSTOMERS, ORG, "list get create patch archive restore", id_name="customerId"
+            "/v3/customers",
+            customers.CUSTOMERS,
+            ORG,
+            "list get create patch archive restore",
+            id_name="customerId",
         ),
         Endpoint(
             "GET",
@@ -165,42 +171,21 @@ def receivables() -> list[Endpoint]:
             c.set_charge_authorization,
             "customers.charge_authorization",
         ),
-        *crud("/v3/invoices", i.INVOICES, ORG, "list get", id_name="invoiceId"),
-        Endpoint("POST", "/v3/invoices", ORG, i.create_invoice, "invoices.create"),
+        *crud(
+            "/v3/invoices",
+            invoices.INVOICE_FAMILY,
+            ORG,
+            "list create get put patch archive restore",
+            id_name="invoiceId",
+        ),
         Endpoint("POST", "/v3/invoices/record-payment", ORG, i.record_payment, "invoices.record_payment"),
-        Endpoint(
-            "PUT",
-            "/v3/invoices/{invoiceId}",
-            ORG,
-            lambda call: i.update_invoice(call, replace=True),
-            "invoices.put",
-        ),
-        Endpoint(
-            "PATCH",
-            "/v3/invoices/{invoiceId}",
-            ORG,
-            lambda call: i.update_invoice(call, replace=False),
-            "invoices.patch",
-        ),
-        Endpoint(
-            "POST",
-            "/v3/invoices/{invoiceId}/archive",
-            ORG,
-            lambda call: i.archive_invoice(call, True),
-            "invoices.archive",
-        ),
-        Endpoint(
-            "POST",
-            "/v3/invoices/{invoiceId}/restore",
-            ORG,
-            lambda call: i.archive_invoice(call, False),
-            "invoices.restore",
-        ),
         Endpoint(
             "POST", "/v3/invoices/{invoiceId}/payment-link", ORG, i.payment_link, "invoices.payment_link"
         ),
         Endpoint("POST", "/v3/invoices/{invoiceId}/email", ORG, i.send_invoice, "invoices.email"),
-        *crud("/v3/receivable-payments", i.RECEIVABLE_PAYMENTS, ORG, "list", id_name="receivedPaymentId"),
+        *crud(
+            "/v3/receivable-payments", invoices.RECEIVABLE_PAYMENTS, ORG, "list", id_name="receivedPaymentId"
+        ),
         Endpoint(
             "GET",
             "/v3/receivable-payments/{receivedPaymentId}",

@@ -7,7 +7,6 @@ from typing import Any
 from bill_emulator.backends import generic
 from bill_emulator.backends.context import Context
 from bill_emulator.errors import invalid_body, unprocessable
-from bill_emulator.handlers import ORG, Call, Reply, list_body
 from bill_emulator.resources import EQ_NE, NAME, SETS, Field, Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
 from bill_emulator.validation import blank_address, reject_unknown, require_fields, text
@@ -162,68 +161,51 @@ CUSTOMER_BANK_ACCOUNTS = register(
 )
 
 
-def list_bank_accounts(call: Call) -> Reply:
-    customer = generic.get(call.ctx, CUSTOMERS, call.path["customerId"])
-    return list_body(call, CUSTOMER_BANK_ACCOUNTS, ORG, parent_id=customer["id"])
+def get_customer(ctx: Context, customer_id: str) -> dict[str, Any]:
+    return generic.get(ctx, CUSTOMERS, customer_id)
 
 
-def create_bank_account(call: Call) -> Reply:
-    customer = generic.get(call.ctx, CUSTOMERS, call.path["customerId"])
+def create_bank_account(ctx: Context, customer_id: str, body: Any) -> dict[str, Any]:
+    """A customer needs a billing address first; hasBankAccount follows."""
+    customer = get_customer(ctx, customer_id)
     if not customer["billingAddress"].get("line1"):
         raise unprocessable("Customer billing address is required before adding a bank account.")
-    account = generic.create(call.ctx, CUSTOMER_BANK_ACCOUNTS, call.body, parent_id=customer["id"])
+    account = generic.create(ctx, CUSTOMER_BANK_ACCOUNTS, body, parent_id=customer["id"])
     if not customer.get("hasBankAccount"):
         customer["hasBankAccount"] = True
-        generic.save(call.ctx, CUSTOMERS, customer)
-    return Reply(201, account)
+        generic.save(ctx, CUSTOMERS, customer)
+    return account
 
 
-def get_bank_account(call: Call) -> Reply:
-    return Reply(
-        200,
-        generic.get(call.ctx, CUSTOMER_BANK_ACCOUNTS, call.path["bankAccountId"], call.path["customerId"]),
-    )
+def get_bank_account(ctx: Context, customer_id: str, account_id: str) -> dict[str, Any]:
+    return generic.get(ctx, CUSTOMER_BANK_ACCOUNTS, account_id, customer_id)
 
 
-def update_bank_account(call: Call) -> Reply:
-    return Reply(
-        200,
-        generic.update(
-            call.ctx,
-            CUSTOMER_BANK_ACCOUNTS,
-            call.path["bankAccountId"],
-            call.body,
-            parent_id=call.path["customerId"],
-        ),
-    )
+def update_bank_account(ctx: Context, customer_id: str, account_id: str, body: Any) -> dict[str, Any]:
+    return generic.update(ctx, CUSTOMER_BANK_ACCOUNTS, account_id, body, parent_id=customer_id)
 
 
-def archive_bank_account(call: Call) -> Reply:
-    customer_id = call.path["customerId"]
-    account = generic.set_archived(
-        call.ctx, CUSTOMER_BANK_ACCOUNTS, call.path["bankAccountId"], True, customer_id
-    )
+def archive_bank_account(ctx: Context, customer_id: str, account_id: str) -> dict[str, Any]:
+    """The customer's last active bank account gone, hasBankAccount turns false."""
+    account = generic.set_archived(ctx, CUSTOMER_BANK_ACCOUNTS, account_id, True, customer_id)
     active = [
-        r
-        for r in call.ctx.store.find("customer_bank_accounts", call.ctx.scope, customer_id)
-        if not r.body["archived"]
+        r for r in ctx.store.find("customer_bank_accounts", ctx.scope, customer_id) if not r.body["archived"]
     ]
     if not active:
-        customer = generic.get(call.ctx, CUSTOMERS, customer_id)
+        customer = get_customer(ctx, customer_id)
         customer["hasBankAccount"] = False
-        generic.save(call.ctx, CUSTOMERS, customer)
-    return Reply(200, account)
+        generic.save(ctx, CUSTOMERS, customer)
+    return account
 
 
-def set_charge_authorization(call: Call) -> Reply:
-    """POST /v3/customers/{customerId}/charge-authorization {"authorizedToCharge": true}."""
-    body = call.body
+def set_charge_authorization(ctx: Context, customer_id: str, body: Any) -> dict[str, Any]:
+    """{"authorizedToCharge": true|false}."""
     if not isinstance(body, dict) or not isinstance(body.get("authorizedToCharge"), bool):
         raise invalid_body("authorizedToCharge: must be true or false")
-    customer = generic.get(call.ctx, CUSTOMERS, call.path["customerId"])
+    customer = get_customer(ctx, customer_id)
     customer["authorizedToCharge"] = body["authorizedToCharge"]
-    generic.save(call.ctx, CUSTOMERS, customer)
-    return Reply(200, customer)
+    generic.save(ctx, CUSTOMERS, customer)
+    return customer
 
 
 # -- seed ------------------------------------------------------------------------------------

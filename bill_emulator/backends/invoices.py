@@ -3,6 +3,7 @@ charges (BILL's AR workflow, chapters 4 and 6). Amounts always agree: dueAmount 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +12,6 @@ from bill_emulator.backends.context import Context
 from bill_emulator.backends.customers import CUSTOMERS
 from bill_emulator.errors import BillApiError, invalid_body, not_found, unprocessable
 from bill_emulator.fake import parse_timestamp
-from bill_emulator.handlers import Call, Reply
 from bill_emulator.resources import EQ_IN, EQ_NE_IN, RANGE, SETS, Field, Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
 from bill_emulator.timefmt import format_date, format_timestamp
@@ -212,9 +212,9 @@ INVOICES = register(
 )
 
 
-def create_invoice(call: Call) -> Reply:
-    ctx = call.ctx
-    body = body_object(call.body)
+def create_invoice(ctx: Context, body: Any) -> dict[str, Any]:
+    """A new invoice (processingOptions.sendEmail marks it sent); the customer's balance follows."""
+    body = body_object(body)
     fields = validate_invoice(ctx, body, None)
     now = ctx.now()
     invoice = build_invoice(
@@ -235,13 +235,13 @@ def create_invoice(call: Call) -> Reply:
         ctx.store.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (f"invoice-email:{invoice['id']}", now)
         )
-    return Reply(201, invoice)
+    return invoice
 
 
-def update_invoice(call: Call, replace: bool) -> Reply:
-    ctx = call.ctx
-    existing = generic.get(ctx, INVOICES, call.path["invoiceId"])
-    fields = validate_invoice(ctx, body_object(call.body), existing)
+def update_invoice(ctx: Context, invoice_id: str, body: Any, replace: bool) -> dict[str, Any]:
+    """PATCH changes lines by id and adds new ones; PUT keeps only the lines it names."""
+    existing = generic.get(ctx, INVOICES, invoice_id)
+    fields = validate_invoice(ctx, body_object(body), existing)
     lines = fields.pop("invoiceLineItems", None)
     invoice = generic.deep_merge(existing, fields)
     if lines is not None:
@@ -250,13 +250,37 @@ def update_invoice(call: Call, replace: bool) -> Reply:
     _refresh_balance(ctx, invoice["customerId"])
     if existing["customerId"] != invoice["customerId"]:
         _refresh_balance(ctx, existing["customerId"])
-    return Reply(200, invoice)
+    return invoice
 
 
-def archive_invoice(call: Call, archived: bool) -> Reply:
-    invoice = generic.set_archived(call.ctx, INVOICES, call.path["invoiceId"], archived)
-    _refresh_balance(call.ctx, invoice["customerId"])
-    return Reply(200, invoice)
+def archive_invoice(ctx: Context, invoice_id: str, archived: bool) -> dict[str, Any]:
+    invoice = generic.set_archived(ctx, INVOICES, invoice_id, archived)
+    _refresh_balance(ctx, invoice["customerId"])
+    return invoice
+
+
+@dataclass(frozen=True)
+class InvoiceFamily:
+    """Invoices as handlers.crud serves them: every write moves the customer's balance."""
+
+    res: Resource
+    bulk_key: str | None = None
+    max_bulk: int | None = None
+
+    def get(self, ctx: Context, object_id: str) -> dict[str, Any]:
+        return generic.get(ctx, self.res, object_id)
+
+    def create(self, ctx: Context, body: Any) -> dict[str, Any]:
+        return create_invoice(ctx, body)
+
+    def update(self, ctx: Context, object_id: str, body: Any, replace: bool) -> dict[str, Any]:
+        return update_invoice(ctx, object_id, body, replace)
+
+    def set_archived(self, ctx: Context, object_id: str, archived: bool) -> dict[str, Any]:
+        return archive_invoice(ctx, object_id, archived)
+
+
+INVOICE_FAMILY = InvoiceFamily(INVOICES)
 
 
 def _refresh_balance(ctx: Context, customer_id: str) -> None:
@@ -275,20 +299,19 @@ def _refresh_balance(ctx: Context, customer_id: str) -> None:
         generic.save(ctx, CUSTOMERS, customer)
 
 
-def payment_link(call: Call) -> Reply:
-    """POST /v3/invoices/{invoiceId}/payment-link {customerId, email, returnUrl} -> {paymentLink}."""
-    invoice = generic.get(call.ctx, INVOICES, call.path["invoiceId"])
-    body = call.body if isinstance(call.body, dict) else {}
+def payment_link(ctx: Context, invoice_id: str, body: Any) -> dict[str, Any]:
+    """{customerId, email, returnUrl} -> {paymentLink}."""
+    invoice = generic.get(ctx, INVOICES, invoice_id)
+    body = body if isinstance(body, dict) else {}
     if body.get("customerId") and body["customerId"] != invoice["customerId"]:
         raise invalid_body("customerId: does not match the invoice's customer")
     token = invoice["id"][-10:]
-    return Reply(200, {"paymentLink": f"https://app.bill.com/p/{call.ctx.scope}/{invoice['id']}?t={token}"})
+    return {"paymentLink": f"https://app.bill.com/p/{ctx.scope}/{invoice['id']}?t={token}"}
 
 
-def send_invoice(call: Call) -> Reply:
-    invoice = generic.get(call.ctx, INVOICES, call.path["invoiceId"])
-    call.ctx.store.set_meta(f"invoice-email:{invoice['id']}", call.ctx.now())
-    return Reply(200, {})
+def send_invoice(ctx: Context, invoice_id: str) -> None:
+    invoice = generic.get(ctx, INVOICES, invoice_id)
+    ctx.store.set_meta(f"invoice-email:{invoice['id']}", ctx.now())
 
 
 # -- received payments -------------------------------------------------------------------------
@@ -361,9 +384,9 @@ def _allocations(items: Any, id_key: str) -> list[tuple[str, float]]:
     return result
 
 
-def record_payment(call: Call) -> Reply:
-    """POST /v3/invoices/record-payment: an offline payment (cash, check, card in store)."""
-    ctx, body = call.ctx, body_object(call.body)
+def record_payment(ctx: Context, body: Any) -> dict[str, Any]:
+    """An offline payment (cash, check, card in store), applied to invoices."""
+    body = body_object(body)
     customer = generic.get(ctx, CUSTOMERS, str(body.get("customerId") or ""))
     allocations = _allocations(body.get("invoices"), "id")
     amount = numeric(body.get("amount"), "amount")
@@ -394,25 +417,22 @@ def record_payment(call: Call) -> Reply:
         },
     )
     ctx.store.insert("receivable_payments", ctx.scope, payment)
-    return Reply(
-        200,
-        {
-            "id": payment_id,
-            "customerId": customer["id"],
-            "paymentType": payment["paymentType"],
-            "paymentDate": payment_date,
-            "amount": amount,
-            "unappliedAmount": payment["unappliedAmount"],
-            "status": "PAID",
-            "description": payment["description"],
-            "invoices": [{"id": inv["id"], "payments": inv["payments"]} for inv in invoices],
-        },
-    )
+    return {
+        "id": payment_id,
+        "customerId": customer["id"],
+        "paymentType": payment["paymentType"],
+        "paymentDate": payment_date,
+        "amount": amount,
+        "unappliedAmount": payment["unappliedAmount"],
+        "status": "PAID",
+        "description": payment["description"],
+        "invoices": [{"id": inv["id"], "payments": inv["payments"]} for inv in invoices],
+    }
 
 
-def charge_customer(call: Call) -> Reply:
-    """POST /v3/receivable-payments: charge an authorized customer's bank account for invoices."""
-    ctx, body = call.ctx, body_object(call.body)
+def charge_customer(ctx: Context, body: Any) -> dict[str, Any]:
+    """Charge an authorized customer's bank account for invoices."""
+    body = body_object(body)
     if not isinstance(body.get("customerId"), str):
         raise invalid_body("customerId: must not be blank")
     customer = generic.get(ctx, CUSTOMERS, body["customerId"])
@@ -451,14 +471,14 @@ def charge_customer(call: Call) -> Reply:
         },
     )
     ctx.store.insert("receivable_payments", ctx.scope, payment)
-    return Reply(201, payment)
+    return payment
 
 
-def get_received_payment(call: Call) -> Reply:
-    row = call.ctx.store.get("receivable_payments", call.path["receivedPaymentId"])
-    if row is None or row.scope != call.ctx.scope:
-        raise not_found("Received payment", call.path["receivedPaymentId"])
-    return Reply(200, row.body)
+def get_received_payment(ctx: Context, payment_id: str) -> dict[str, Any]:
+    row = ctx.store.get("receivable_payments", payment_id)
+    if row is None or row.scope != ctx.scope:
+        raise not_found("Received payment", payment_id)
+    return row.body
 
 
 # -- seed ------------------------------------------------------------------------------------------
