@@ -15,9 +15,7 @@ from bill_emulator.backends import (
     bills,
     credits,
     customers,
-    funding,
     invoices,
-    mfa,
     oauth,
     organizations,
     payments,
@@ -46,10 +44,14 @@ from bill_emulator.handlers import (
     Reply,
     crud,
 )
+from bill_emulator.responses import attachments as responses_attachments
 from bill_emulator.responses import auth as responses_auth
 from bill_emulator.responses import bills as responses_bills
+from bill_emulator.responses import classifications as responses_classifications
 from bill_emulator.responses import customers as responses_customers
+from bill_emulator.responses import funding as responses_funding
 from bill_emulator.responses import invoices as responses_invoices
+from bill_emulator.responses import mfa as responses_mfa
 from bill_emulator.responses import organizations as responses_organizations
 from bill_emulator.responses import partner as responses_partner
 from bill_emulator.responses import payments as responses_payments
@@ -313,9 +315,14 @@ def payables() -> list[Endpoint]:
 
 def classifications() -> list[Endpoint]:
     # the seven classifications, funding accounts, attachments, MFA, risk verifications, organization extras
-    att, cls, fa, ox = attachments, classifications_, funding, responses_organizations
+    att, cls, fa, ox = (
+        responses_attachments,
+        responses_classifications,
+        responses_funding,
+        responses_organizations,
+    )
     routes: list[Endpoint] = []
-    for kind, spec in cls.KINDS.items():
+    for kind, spec in classifications_.KINDS.items():
         path = f"/v3/classifications/{spec.segment}"
         routes += [
             Endpoint("POST", f"{path}/bulk", ORG, cls.bulk_create(kind), f"{kind}.bulk_create"),
@@ -330,7 +337,13 @@ def classifications() -> list[Endpoint]:
                 cls.bulk_set_archived(kind, False),
                 f"{kind}.bulk_restore",
             ),
-            *crud(path, cls.RESOURCES[kind], ORG, "list get create patch archive restore", id_name="id"),
+            *crud(
+                path,
+                classifications_.RESOURCES[kind],
+                ORG,
+                "list get create patch archive restore",
+                id_name="id",
+            ),
         ]
 
     banks, cards = "/v3/funding-accounts/banks", "/v3/funding-accounts/cards"
@@ -380,7 +393,7 @@ def classifications() -> list[Endpoint]:
         ),
     ]
 
-    for segment, (_kind, param, _label) in att.OWNERS.items():
+    for segment, (_kind, param, _label) in attachments.OWNERS.items():
         owner = f"/v3/attachments/{segment}/{{{param}}}"
         routes += [
             Endpoint("GET", owner, ORG, att.list_for(segment), f"attachments.list_{segment}"),
@@ -412,19 +425,45 @@ def classifications() -> list[Endpoint]:
     ]
 
     routes += [
-        Endpoint("POST", "/v3/mfa/challenge", ORG, mfa.challenge, "mfa.challenge"),
-        Endpoint("POST", "/v3/mfa/challenge/validate", ORG, mfa.validate_challenge, "mfa.challenge_validate"),
-        Endpoint("GET", "/v3/mfa/phones", ORG, mfa.list_phones, "mfa.phones"),
-        Endpoint("POST", "/v3/mfa/setup", ORG, mfa.setup, "mfa.setup"),
-        Endpoint("POST", "/v3/mfa/setup/validate", ORG, mfa.validate_setup, "mfa.setup_validate"),
-        Endpoint("POST", "/v3/mfa/step-up", ORG, mfa.step_up, "mfa.step_up"),
-        Endpoint("GET", "/v3/risk-verifications", ORG, mfa.get_risk_verification, "risk_verifications.get"),
+        Endpoint("POST", "/v3/mfa/challenge", ORG, responses_mfa.challenge, "mfa.challenge"),
         Endpoint(
-            "POST", "/v3/risk-verifications", ORG, mfa.initiate_risk_verification, "risk_verifications.create"
+            "POST",
+            "/v3/mfa/challenge/validate",
+            ORG,
+            responses_mfa.validate_challenge,
+            "mfa.challenge_validate",
         ),
-        Endpoint("GET", "/v3/risk-verifications/phone", ORG, mfa.get_risk_phone, "risk_verifications.phone"),
+        Endpoint("GET", "/v3/mfa/phones", ORG, responses_mfa.list_phones, "mfa.phones"),
+        Endpoint("POST", "/v3/mfa/setup", ORG, responses_mfa.setup, "mfa.setup"),
+        Endpoint("POST", "/v3/mfa/setup/validate", ORG, responses_mfa.validate_setup, "mfa.setup_validate"),
+        Endpoint("POST", "/v3/mfa/step-up", ORG, responses_mfa.step_up, "mfa.step_up"),
         Endpoint(
-            "POST", "/v3/risk-verifications/phone", ORG, mfa.post_risk_phone, "risk_verifications.add_phone"
+            "GET",
+            "/v3/risk-verifications",
+            ORG,
+            responses_mfa.get_risk_verification,
+            "risk_verifications.get",
+        ),
+        Endpoint(
+            "POST",
+            "/v3/risk-verifications",
+            ORG,
+            responses_mfa.initiate_risk_verification,
+            "risk_verifications.create",
+        ),
+        Endpoint(
+            "GET",
+            "/v3/risk-verifications/phone",
+            ORG,
+            responses_mfa.get_risk_phone,
+            "risk_verifications.phone",
+        ),
+        Endpoint(
+            "POST",
+            "/v3/risk-verifications/phone",
+            ORG,
+            responses_mfa.post_risk_phone,
+            "risk_verifications.add_phone",
         ),
     ]
     return routes

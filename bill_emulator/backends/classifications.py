@@ -12,15 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bill_emulator.backends import generic
 from bill_emulator.backends.context import Context
 from bill_emulator.errors import invalid_body
 from bill_emulator.fake import parse_timestamp
-from bill_emulator.handlers import Call, Reply
 from bill_emulator.resources import EQ_NE_IN, NAME, SETS, Field, Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
 from bill_emulator.timefmt import format_timestamp
-from bill_emulator.validation import body_list, ids_param, json_number, reject_unknown, require_fields
+from bill_emulator.validation import json_number, reject_unknown, require_fields
 
 # QuickBooks-style account types (BILL mirrors the accounting system's chart).
 ACCOUNT_TYPES = (
@@ -288,43 +286,6 @@ RESOURCES: dict[str, Resource] = {
     for spec in KINDS.values()
 }
 CHART_OF_ACCOUNTS = RESOURCES["chart_of_accounts"]
-
-
-# -- bulk endpoints ----------------------------------------------------------------------------
-def bulk_create(kind: str) -> Callable[[Call], Reply]:
-    """POST …/bulk: up to BULK_CREATE_LIMIT objects, all or none -> 201 {"<plural>": [...]}."""
-    spec, res = KINDS[kind], RESOURCES[kind]
-    return lambda call: Reply(
-        201,
-        {
-            spec.wrapper: [
-                generic.create(call.ctx, res, body) for body in body_list(call.body, BULK_CREATE_LIMIT)
-            ]
-        },
-    )
-
-
-def bulk_update(kind: str) -> Callable[[Call], Reply]:
-    """PATCH …/bulk: each object names its id; all or none -> 200 {"<plural>": [...]}."""
-    spec, res = KINDS[kind], RESOURCES[kind]
-
-    def handler(call: Call) -> Reply:
-        results = []
-        for body in body_list(call.body):
-            if not isinstance(body.get("id"), str) or not body["id"]:
-                raise invalid_body("id: must not be blank")
-            results.append(generic.update(call.ctx, res, body["id"], body))
-        return Reply(200, {spec.wrapper: results})
-
-    return handler
-
-
-def bulk_set_archived(kind: str, archived: bool) -> Callable[[Call], Reply]:
-    """POST …/bulk/archive|restore?ids=a,b -> 200 {"<plural>": [...]}."""
-    spec, res = KINDS[kind], RESOURCES[kind]
-    return lambda call: Reply(
-        200, {spec.wrapper: [generic.set_archived(call.ctx, res, i, archived) for i in ids_param(call.query)]}
-    )
 
 
 # -- seed --------------------------------------------------------------------------------------
