@@ -23,15 +23,7 @@ from bill_emulator.backends import (
     vendors,
 )
 from bill_emulator.backends import classifications as classifications_
-from bill_emulator.backends.spend import (
-    budgets,
-    cards,
-    custom_fields,
-    ledger,
-    reimbursements,
-    transactions,
-    users,
-)
+from bill_emulator.backends.spend import ledger
 from bill_emulator.handlers import (
     ORG,
     PARTNER,
@@ -57,6 +49,14 @@ from bill_emulator.responses import partner as responses_partner
 from bill_emulator.responses import payments as responses_payments
 from bill_emulator.responses import recurring as responses_recurring
 from bill_emulator.responses import vendors as responses_vendors
+from bill_emulator.responses.spend import (
+    budgets,
+    cards,
+    custom_fields,
+    reimbursements,
+    transactions,
+    users,
+)
 
 
 def authentication() -> list[Endpoint]:

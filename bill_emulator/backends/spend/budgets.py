@@ -3,6 +3,7 @@ and member add/update (one or in bulk), details and removal. Budget and member `
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from bill_emulator.backends.context import Context
@@ -17,10 +18,10 @@ from bill_emulator.backends.spend.common import (
     save,
 )
 from bill_emulator.backends.spend.ledger import refresh
-from bill_emulator.backends.spend.listing import ListSpec, list_reply
+from bill_emulator.backends.spend.listing import ListSpec, shaped_page
 from bill_emulator.backends.spend.users import full_name
 from bill_emulator.errors import invalid_body, not_found
-from bill_emulator.handlers import Call, Reply
+from bill_emulator.query import Page
 from bill_emulator.resources import EQ, EQ_IN, RANGE, Field, Resource, register
 from bill_emulator.timefmt import parse_date
 from bill_emulator.validation import body_object, non_negative, optional_bool, optional_text
@@ -193,14 +194,13 @@ def _shares(budget: dict[str, Any], role: str) -> bool:
     )
 
 
-def list_budgets(call: Call) -> Reply:
-    return list_reply(call, BUDGETS_RESOURCE, BUDGET_SPEC)
+def budget_page(ctx: Context, query: Mapping[str, str]) -> Page:
+    return shaped_page(ctx, BUDGETS_RESOURCE, BUDGET_SPEC, query)
 
 
-def create_budget(call: Call) -> Reply:
+def create_budget(ctx: Context, body: Any) -> dict[str, Any]:
     """POST /v3/spend/budgets: name, owners (at least one), recurringInterval, limits, settings."""
-    ctx = call.ctx
-    body = body_object(call.body)
+    body = body_object(body)
     fields = _settings(body, None)
     groups = [
         (role, _users(ctx, body, key, key == "owners"))
@@ -222,17 +222,16 @@ def create_budget(call: Call) -> Reply:
             )
             ctx.store.insert(MEMBERS, ctx.scope, member, parent_id=budget["id"])
     refresh(ctx)
-    return Reply(200, present(BUDGETS, require(ctx, BUDGETS, budget["id"], "Budget")))
+    return present(BUDGETS, require(ctx, BUDGETS, budget["id"], "Budget"))
 
 
-def get_budget(call: Call) -> Reply:
-    return Reply(200, present(BUDGETS, require(call.ctx, BUDGETS, call.path["budgetId"], "Budget")))
+def get_budget(ctx: Context, budget_id: str) -> dict[str, Any]:
+    return present(BUDGETS, require(ctx, BUDGETS, budget_id, "Budget"))
 
 
-def update_budget(call: Call) -> Reply:
-    ctx = call.ctx
-    budget = require(ctx, BUDGETS, call.path["budgetId"], "Budget")
-    fields = _settings(body_object(call.body), budget)
+def update_budget(ctx: Context, budget_id: str, body: Any) -> dict[str, Any]:
+    budget = require(ctx, BUDGETS, budget_id, "Budget")
+    fields = _settings(body_object(body), budget)
     current = budget["currentPeriod"]
     if "limit" in fields:
         current["limit"] = fields.pop("limit")
@@ -243,16 +242,14 @@ def update_budget(call: Call) -> Reply:
     budget.update(fields)
     save(ctx, BUDGETS, budget)
     refresh(ctx)
-    return Reply(200, present(BUDGETS, require(ctx, BUDGETS, budget["id"], "Budget")))
+    return present(BUDGETS, require(ctx, BUDGETS, budget["id"], "Budget"))
 
 
-def delete_budget(call: Call) -> Reply:
-    ctx = call.ctx
-    budget = require(ctx, BUDGETS, call.path["budgetId"], "Budget")
+def delete_budget(ctx: Context, budget_id: str) -> None:
+    budget = require(ctx, BUDGETS, budget_id, "Budget")
     for row in ctx.store.find(MEMBERS, ctx.scope, budget["id"]):
         ctx.store.delete(MEMBERS, row.id)
     ctx.store.delete(BUDGETS, budget["id"])
-    return Reply(200)
 
 
 # -- members ---------------------------------------------------------------------------------
@@ -305,37 +302,34 @@ def _apply_member(
     return member
 
 
-def list_members(call: Call) -> Reply:
-    budget = require(call.ctx, BUDGETS, call.path["budgetId"], "Budget")
-    return list_reply(call, MEMBERS_RESOURCE, MEMBER_SPEC, parent_id=budget["id"])
+def member_page(ctx: Context, budget_id: str, query: Mapping[str, str]) -> Page:
+    budget = require(ctx, BUDGETS, budget_id, "Budget")
+    return shaped_page(ctx, MEMBERS_RESOURCE, MEMBER_SPEC, query, parent_id=budget["id"])
 
 
-def get_member(call: Call) -> Reply:
-    ctx = call.ctx
-    budget = require(ctx, BUDGETS, call.path["budgetId"], "Budget")
-    user = require(ctx, USERS, call.path["userId"], "User")
+def get_member(ctx: Context, budget_id: str, user_id: str) -> dict[str, Any]:
+    budget = require(ctx, BUDGETS, budget_id, "Budget")
+    user = require(ctx, USERS, user_id, "User")
     member = _member(ctx, budget, user)
     if member is None:
-        raise not_found("Budget member", call.path["userId"])
-    return Reply(200, present(MEMBERS, member))
+        raise not_found("Budget member", user_id)
+    return present(MEMBERS, member)
 
 
-def upsert_member(call: Call) -> Reply:
+def upsert_member(ctx: Context, budget_id: str, user_id: str, body: Any) -> dict[str, Any]:
     """PUT /v3/spend/budgets/{budgetId}/members/{userId}: add the user, or change its limits and role."""
-    ctx = call.ctx
-    budget = require(ctx, BUDGETS, call.path["budgetId"], "Budget")
-    user = require(ctx, USERS, call.path["userId"], "User")
-    changes = _member_changes(body_object(call.body), _member(ctx, budget, user))
+    budget = require(ctx, BUDGETS, budget_id, "Budget")
+    user = require(ctx, USERS, user_id, "User")
+    changes = _member_changes(body_object(body), _member(ctx, budget, user))
     member = _apply_member(ctx, budget, user, changes)
     refresh(ctx)
-    return Reply(200, present(MEMBERS, ctx.store.get(MEMBERS, member["id"]).body))
+    return present(MEMBERS, ctx.store.get(MEMBERS, member["id"]).body)
 
 
-def bulk_members(call: Call) -> Reply:
+def bulk_members(ctx: Context, budget_id: str, body: Any) -> dict[str, Any]:
     """PUT /v3/spend/budgets/{budgetId}/members/bulk {"members": [{userId, limit, recurringLimit, role, shareBudgetFunds}]}."""
-    ctx = call.ctx
-    budget = require(ctx, BUDGETS, call.path["budgetId"], "Budget")
-    entries = body_object(call.body).get("members")
+    budget = require(ctx, BUDGETS, budget_id, "Budget")
+    entries = body_object(body).get("members")
     if not isinstance(entries, list) or not entries:
         raise invalid_body("members: must contain at least one member")
     planned = []
@@ -348,16 +342,14 @@ def bulk_members(call: Call) -> Reply:
     for user, changes in planned:
         _apply_member(ctx, budget, user, changes)
     refresh(ctx)
-    return Reply(200, {"status": "SUCCESS"})
+    return {"status": "SUCCESS"}
 
 
-def delete_member(call: Call) -> Reply:
-    ctx = call.ctx
-    budget = require(ctx, BUDGETS, call.path["budgetId"], "Budget")
-    user = require(ctx, USERS, call.path["userId"], "User")
+def delete_member(ctx: Context, budget_id: str, user_id: str) -> None:
+    budget = require(ctx, BUDGETS, budget_id, "Budget")
+    user = require(ctx, USERS, user_id, "User")
     member = _member(ctx, budget, user)
     if member is None:
-        raise not_found("Budget member", call.path["userId"])
+        raise not_found("Budget member", user_id)
     ctx.store.delete(MEMBERS, member["id"])
     refresh(ctx)
-    return Reply(200)

@@ -3,6 +3,7 @@ receipts and image upload URLs. Every status change is appended to `statusHistor
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from bill_emulator.backends.context import Context
@@ -18,7 +19,7 @@ from bill_emulator.backends.spend.common import (
     require_admin,
     save,
 )
-from bill_emulator.backends.spend.listing import ListSpec, list_reply
+from bill_emulator.backends.spend.listing import ListSpec, shaped_page
 from bill_emulator.backends.spend.tagging import (
     apply_updates,
     drop_receipt,
@@ -28,7 +29,7 @@ from bill_emulator.backends.spend.tagging import (
     upload_url,
 )
 from bill_emulator.errors import invalid_body, unprocessable
-from bill_emulator.handlers import Call, Reply
+from bill_emulator.query import Page
 from bill_emulator.resources import EQ, EQ_IN, Field, Resource, register
 from bill_emulator.timefmt import parse_date
 from bill_emulator.validation import body_object, empty, non_negative, optional_text, require_fields
@@ -116,14 +117,13 @@ def _spender(ctx: Context, budget: dict[str, Any], user: dict[str, Any]) -> None
         raise unprocessable("The user cannot spend from this budget.")
 
 
-def list_reimbursements(call: Call) -> Reply:
-    return list_reply(call, REIMBURSEMENTS_RESOURCE, SPEC)
+def reimbursement_page(ctx: Context, query: Mapping[str, str]) -> Page:
+    return shaped_page(ctx, REIMBURSEMENTS_RESOURCE, SPEC, query)
 
 
-def create_reimbursement(call: Call) -> Reply:
+def create_reimbursement(ctx: Context, body: Any) -> dict[str, Any]:
     """POST /v3/spend/reimbursements {userId, budgetId, amount, note, merchantName, occurredDate, receipts, customFields}."""
-    ctx = call.ctx
-    body = body_object(call.body)
+    body = body_object(body)
     require_fields(
         body, ("userId", "budgetId", "amount", "note", "merchantName", "occurredDate"), blank=empty
     )
@@ -158,22 +158,21 @@ def create_reimbursement(call: Call) -> Reply:
             ctx, reimbursement["customFields"], budget["id"], body["customFields"]
         )
     ctx.store.insert(REIMBURSEMENTS, ctx.scope, reimbursement)
-    return Reply(200, present(REIMBURSEMENTS, reimbursement))
+    return present(REIMBURSEMENTS, reimbursement)
 
 
-def get_reimbursement(call: Call) -> Reply:
-    return Reply(200, present(REIMBURSEMENTS, _reimbursement(call)))
+def get_reimbursement(ctx: Context, reimbursement_id: str) -> dict[str, Any]:
+    return present(REIMBURSEMENTS, _reimbursement(ctx, reimbursement_id))
 
 
-def _reimbursement(call: Call) -> dict[str, Any]:
-    return require(call.ctx, REIMBURSEMENTS, call.path["reimbursementId"], "Reimbursement")
+def _reimbursement(ctx: Context, reimbursement_id: str) -> dict[str, Any]:
+    return require(ctx, REIMBURSEMENTS, reimbursement_id, "Reimbursement")
 
 
-def update_reimbursement(call: Call) -> Reply:
+def update_reimbursement(ctx: Context, reimbursement_id: str, body: Any) -> dict[str, Any]:
     """PATCH: amount, note, merchantName, occurredDate, budgetId, customFields."""
-    ctx = call.ctx
-    reimbursement = _reimbursement(call)
-    body = body_object(call.body)
+    reimbursement = _reimbursement(ctx, reimbursement_id)
+    body = body_object(body)
     if body.get("amount") is not None:
         amount = non_negative(body["amount"], "amount")
         if amount <= 0:
@@ -197,25 +196,23 @@ def update_reimbursement(call: Call) -> Reply:
             ctx, reimbursement["customFields"], reimbursement["budgetId"], body["customFields"]
         )
     save(ctx, REIMBURSEMENTS, reimbursement)
-    return Reply(200, present(REIMBURSEMENTS, reimbursement))
+    return present(REIMBURSEMENTS, reimbursement)
 
 
-def delete_reimbursement(call: Call) -> Reply:
-    reimbursement = _reimbursement(call)
-    call.ctx.store.delete(REIMBURSEMENTS, reimbursement["id"])
-    return Reply(200)
+def delete_reimbursement(ctx: Context, reimbursement_id: str) -> None:
+    reimbursement = _reimbursement(ctx, reimbursement_id)
+    ctx.store.delete(REIMBURSEMENTS, reimbursement["id"])
 
 
-def act(call: Call) -> Reply:
+def act(ctx: Context, reimbursement_id: str, body: Any) -> dict[str, Any]:
     """POST /v3/spend/reimbursements/{reimbursementId}/action {"action": "APPROVE" | "DENY", "note"} (ADMIN only)."""
-    ctx = call.ctx
     admin = require_admin(ctx)
-    body = body_object(call.body)
+    body = body_object(body)
     action = body.get("action")
     if not isinstance(action, str) or action not in ACTIONS:
         raise invalid_body(f"action: must be one of {', '.join(ACTIONS)}")
     note = optional_text(body, "note", limit=2000)
-    reimbursement = _reimbursement(call)
+    reimbursement = _reimbursement(ctx, reimbursement_id)
     if reimbursement["status"] != AWAITING:
         raise unprocessable(
             f"A reimbursement in status {reimbursement['status']} cannot be approved or denied."
@@ -229,23 +226,22 @@ def act(call: Call) -> Reply:
     reimbursement["statusHistory"] = [*reimbursement["statusHistory"], *steps]
     reimbursement["status"] = steps[-1]["status"]
     save(ctx, REIMBURSEMENTS, reimbursement)
-    return Reply(200, present(REIMBURSEMENTS, reimbursement))
+    return present(REIMBURSEMENTS, reimbursement)
 
 
-def add_receipt(call: Call) -> Reply:
-    reimbursement = _reimbursement(call)
-    added = receipt(call.ctx, call.body)
+def add_receipt(ctx: Context, reimbursement_id: str, body: Any) -> dict[str, Any]:
+    reimbursement = _reimbursement(ctx, reimbursement_id)
+    added = receipt(ctx, body)
     reimbursement["receipts"] = [*reimbursement["receipts"], added]
-    save(call.ctx, REIMBURSEMENTS, reimbursement)
-    return Reply(200, added)
+    save(ctx, REIMBURSEMENTS, reimbursement)
+    return added
 
 
-def delete_receipt(call: Call) -> Reply:
-    reimbursement = _reimbursement(call)
-    reimbursement["receipts"] = drop_receipt(reimbursement["receipts"], call.path["receiptId"])
-    save(call.ctx, REIMBURSEMENTS, reimbursement)
-    return Reply(200)
+def delete_receipt(ctx: Context, reimbursement_id: str, receipt_id: str) -> None:
+    reimbursement = _reimbursement(ctx, reimbursement_id)
+    reimbursement["receipts"] = drop_receipt(reimbursement["receipts"], receipt_id)
+    save(ctx, REIMBURSEMENTS, reimbursement)
 
 
-def image_upload_url(call: Call) -> Reply:
-    return Reply(200, {"url": upload_url(call.ctx, "reimbursements")})
+def image_upload_url(ctx: Context) -> dict[str, Any]:
+    return {"url": upload_url(ctx, "reimbursements")}
