@@ -196,22 +196,29 @@ def flag(value: Any, name: str) -> bool:
     raise invalid_body(f"{name}: must be true or false")
 
 
-def optional_bool(body: Mapping[str, Any], name: str) -> bool | None:
-    """A JSON boolean field that may be absent or null (None then)."""
-    value = body.get(name)
-    if value is None:
-        return None
+def boolean(value: Any, name: str) -> bool:
+    """A JSON boolean."""
     if not isinstance(value, bool):
         raise invalid_body(f"{name}: must be true or false")
     return value
 
 
+def optional_bool(body: Mapping[str, Any], name: str) -> bool | None:
+    """A JSON boolean field that may be absent or null (None then)."""
+    value = body.get(name)
+    return None if value is None else boolean(value, name)
+
+
+def json_object(value: Any, name: str) -> dict[str, Any]:
+    """A field that must be a JSON object."""
+    if not isinstance(value, dict):
+        raise invalid_body(f"{name}: must be an object")
+    return value
+
+
 def classification_ids(keys: tuple[str, ...], given: Any, name: str) -> dict[str, Any]:
     """A `classifications` object: only these keys, each a string id or null; absent keys are null."""
-    if given is None:
-        given = {}
-    if not isinstance(given, dict):
-        raise invalid_body(f"{name}: must be an object")
+    given = json_object({} if given is None else given, name)
     reject_unknown(given, keys)
     for key, value in given.items():
         if value is not None and not isinstance(value, str):

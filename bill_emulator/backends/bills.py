@@ -20,6 +20,7 @@ from bill_emulator.timefmt import format_timestamp
 from bill_emulator.validation import (
     classification_ids,
     day,
+    json_object,
     objects,
     reject_unknown,
     require_keys,
@@ -143,8 +144,7 @@ def validate_bill(
         fields["dueDate"] = day(body["dueDate"], "dueDate")
     if "invoice" in body:
         invoice = body["invoice"]
-        if not isinstance(invoice, dict):
-            raise invalid_body("invoice: must be an object")
+        json_object(invoice, "invoice")
         reject_unknown(invoice, {"invoiceNumber", "invoiceDate"})
         number = invoice.get("invoiceNumber")
         if not isinstance(number, str) or not number.strip() or len(number) > 100:

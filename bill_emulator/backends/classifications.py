@@ -18,7 +18,7 @@ from bill_emulator.fake import parse_timestamp
 from bill_emulator.resources import EQ_NE_IN, NAME, SETS, Field, Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
 from bill_emulator.timefmt import format_timestamp
-from bill_emulator.validation import json_number, reject_unknown, require_fields
+from bill_emulator.validation import boolean, json_number, json_object, reject_unknown, require_fields
 
 # QuickBooks-style account types (BILL mirrors the accounting system's chart).
 ACCOUNT_TYPES = (
@@ -197,8 +197,8 @@ def _validator(spec: Kind) -> Callable[[Context, dict[str, Any], dict[str, Any] 
                     raise invalid_body(f"{key}: must not be blank")
             elif key in _MONEY:
                 fields[key] = round(float(json_number(value, key)), 5 if key == "percentage" else 2)
-            elif key == "taxable" and not isinstance(value, bool):
-                raise invalid_body("taxable: must be true or false")
+            elif key == "taxable":
+                boolean(value, "taxable")
         if "type" in fields and fields["type"] not in ITEM_TYPES:
             raise invalid_body(f"type: must be one of {', '.join(ITEM_TYPES)}")
         if "account" in fields:
@@ -213,8 +213,7 @@ def _validator(spec: Kind) -> Callable[[Context, dict[str, Any], dict[str, Any] 
 
 
 def _account(value: Any, existing: dict[str, Any] | None) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise invalid_body("account: must be an object")
+    json_object(value, "account")
     reject_unknown(value, {"type", "number"}, prefix="account.")
     if existing is None and not value.get("type"):
         raise invalid_body("account.type: must not be blank")

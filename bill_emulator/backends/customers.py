@@ -9,7 +9,7 @@ from bill_emulator.backends.context import Context
 from bill_emulator.errors import invalid_body, unprocessable
 from bill_emulator.resources import EQ_NE, NAME, SETS, Field, Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
-from bill_emulator.validation import blank_address, reject_unknown, require_fields, text
+from bill_emulator.validation import blank_address, json_object, reject_unknown, require_fields, text
 
 CURRENCIES = ("USD", "USD", "USD", "USD", "CAD", "EUR", "GBP")
 
@@ -73,8 +73,8 @@ def validate_customer(ctx: Context, body: dict[str, Any], existing: dict[str, An
     if "accountType" in body and body["accountType"] not in ("BUSINESS", "PERSON", "NONE"):
         raise invalid_body("accountType: must be one of BUSINESS, PERSON, NONE")
     for key in ("contact", "billingAddress", "shippingAddress"):
-        if key in body and not isinstance(body[key], dict):
-            raise invalid_body(f"{key}: must be an object")
+        if key in body:
+            json_object(body[key], key)
     return {k: v for k, v in body.items() if k != "id"}
 
 

@@ -24,7 +24,14 @@ from bill_emulator.query import Page
 from bill_emulator.resources import EQ_NE_IN, SETS, Field, Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
 from bill_emulator.timefmt import format_timestamp
-from bill_emulator.validation import body_object, json_number, not_text, reject_unknown, require_fields
+from bill_emulator.validation import (
+    body_object,
+    boolean,
+    json_number,
+    not_text,
+    reject_unknown,
+    require_fields,
+)
 
 SANDBOX_DEPOSIT = 0.50
 MAX_VERIFY_ATTEMPTS = 3
@@ -120,8 +127,8 @@ def validate_bank_account(
         raise invalid_body("type: must be CHECKING or SAVINGS")
     if "ownerType" in body and body["ownerType"] not in ("BUSINESS", "PERSONAL"):
         raise invalid_body("ownerType: must be BUSINESS or PERSONAL")
-    if "accessToAdmins" in body and not isinstance(body["accessToAdmins"], bool):
-        raise invalid_body("accessToAdmins: must be true or false")
+    if "accessToAdmins" in body:
+        boolean(body["accessToAdmins"], "accessToAdmins")
     if "default" in body:
         default = body["default"]
         if not isinstance(default, dict) or set(default) - {"payables", "receivables"}:

@@ -260,15 +260,8 @@ def archive_invoice(ctx: Context, invoice_id: str, archived: bool) -> dict[str, 
 
 
 @dataclass(frozen=True)
-class InvoiceFamily:
+class InvoiceFamily(generic.Collection):
     """Invoices as handlers.crud serves them: every write moves the customer's balance."""
-
-    res: Resource
-    bulk_key: str | None = None
-    max_bulk: int | None = None
-
-    def get(self, ctx: Context, object_id: str) -> dict[str, Any]:
-        return generic.get(ctx, self.res, object_id)
 
     def create(self, ctx: Context, body: Any) -> dict[str, Any]:
         return create_invoice(ctx, body)

@@ -12,7 +12,7 @@ from bill_emulator.backends import generic
 from bill_emulator.backends.context import Context
 from bill_emulator.errors import invalid_body
 from bill_emulator.resources import Resource
-from bill_emulator.validation import body_object, classification_ids, money, objects, reject_unknown
+from bill_emulator.validation import body_object, boolean, classification_ids, money, objects, reject_unknown
 
 EMPTY: dict[str, Any] = {}  # read-only stand-in for an absent object ("x or EMPTY")
 
@@ -73,8 +73,8 @@ def check_lines(items: Any, spec: LineSpec, key: str) -> list[dict[str, Any]]:
             raise invalid_body(f"{key}.id: must be a string id")
         if "description" in line and not isinstance(line["description"], str):
             raise invalid_body(f"{key}.description: must be a string")
-        if "taxable" in line and not isinstance(line["taxable"], bool):
-            raise invalid_body(f"{key}.taxable: must be true or false")
+        if "taxable" in line:
+            boolean(line["taxable"], f"{key}.taxable")
         classification_ids(spec.classifications, line.get("classifications"), f"{key}.classifications")
     return items
 

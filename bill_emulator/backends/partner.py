@@ -15,7 +15,7 @@ from bill_emulator.backends import generic, mfa
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.organizations import ORGANIZATIONS, USERS, build_organization, seed_roles
 from bill_emulator.errors import BillApiError, invalid_body
-from bill_emulator.validation import body_object, flag, reject_unknown, require_fields
+from bill_emulator.validation import body_object, flag, json_object, reject_unknown, require_fields
 
 PRICE_PLANS = tuple(f"PricePlan{n}" for n in range(1, 6))
 USERNAME_MAX = 40
@@ -42,8 +42,7 @@ PRICE_PLAN_KIND = "partner_price_plans"  # scope = partner id, id = organization
 
 
 def _address(value: Any, name: str) -> dict[str, str]:
-    if not isinstance(value, dict):
-        raise invalid_body(f"{name}: must be an object")
+    json_object(value, name)
     address = {key: str(value.get(key) or "") for key in _ADDRESS_KEYS}
     if address["country"] and not address["countryName"]:
         address["countryName"] = _COUNTRY_NAMES.get(address["country"], address["country"])
@@ -57,14 +56,12 @@ def _organization_fields(body: Any) -> dict[str, Any]:
     if not isinstance(name, str) or not name.strip():
         raise invalid_body("name: must not be blank")
     options = body.get("processingOptions") or {}
-    if not isinstance(options, dict):
-        raise invalid_body("processingOptions: must be an object")
+    json_object(options, "processingOptions")
     same = flag(options.get("mailingAddressSameAsPhysical", True), "mailingAddressSameAsPhysical")
     address = _address(body.get("address") or {}, "address")
     mailing = address if same else _address(body.get("mailingAddress") or {}, "mailingAddress")
     owner = body.get("companyOwner") or {}
-    if not isinstance(owner, dict):
-        raise invalid_body("companyOwner: must be an object")
+    json_object(owner, "companyOwner")
     return {
         "name": name.strip(),
         "address": address,

@@ -19,7 +19,16 @@ from bill_emulator.errors import BillApiError, invalid_body, invalid_parameter, 
 from bill_emulator.resources import Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
 from bill_emulator.timefmt import format_date, format_timestamp
-from bill_emulator.validation import body_object, classification_ids, day, money, objects, reject_unknown
+from bill_emulator.validation import (
+    body_object,
+    boolean,
+    classification_ids,
+    day,
+    json_object,
+    money,
+    objects,
+    reject_unknown,
+)
 
 PREFIX = "stp"
 BILL_PAYMENT_PREFIX = "blp"
@@ -317,12 +326,11 @@ _PAYMENT_FIELDS = frozenset(
 def _options(value: Any) -> dict[str, Any]:
     if value is None:
         return {}
-    if not isinstance(value, dict):
-        raise invalid_body("processingOptions: must be an object")
+    json_object(value, "processingOptions")
     reject_unknown(value, {"requestPayFaster", "createBill", "requestCheckDeliveryType"})
     for key in ("requestPayFaster", "createBill"):
-        if key in value and not isinstance(value[key], bool):
-            raise invalid_body(f"processingOptions.{key}: must be true or false")
+        if key in value:
+            boolean(value[key], f"processingOptions.{key}")
     delivery = value.get("requestCheckDeliveryType", "STANDARD")
     if not isinstance(delivery, str) or delivery not in CHECK_DELIVERY:
         raise invalid_body(
@@ -475,8 +483,8 @@ def record_payment(ctx: Context, body: Any) -> dict[str, Any]:
         raise invalid_body("vendorId: must not be blank")
     vendor = vendors.get_vendor(ctx, body["vendorId"])
     items = objects(body.get("payments"), "payments: must contain at least one bill payment")
-    if "toPrintCheck" in body and not isinstance(body["toPrintCheck"], bool):
-        raise invalid_body("toPrintCheck: must be true or false")
+    if "toPrintCheck" in body:
+        boolean(body["toPrintCheck"], "toPrintCheck")
     process = day(body.get("processDate") or ctx.now()[:10], "processDate")
     chart = classification_ids(("chartOfAccountId",), body.get("classifications"), "classifications")
     allocations = []

@@ -15,7 +15,16 @@ from bill_emulator.backends.line_items import EMPTY, LineItemFamily, LineSpec, b
 from bill_emulator.errors import invalid_body, not_found
 from bill_emulator.resources import Resource, register
 from bill_emulator.seedplan import SeedPlan, fast_ids
-from bill_emulator.validation import classification_ids, day, reject_unknown, require_keys, required_id, text
+from bill_emulator.validation import (
+    boolean,
+    classification_ids,
+    day,
+    json_object,
+    reject_unknown,
+    require_keys,
+    required_id,
+    text,
+)
 
 RECURRING_INVOICE_PREFIX = "0ri"
 RECURRING_BILL_PREFIX = "0rb"
@@ -37,8 +46,7 @@ BILL_LINE = LineSpec(
 
 def schedule(value: Any, existing: dict[str, Any] | None) -> dict[str, Any]:
     """Validate a schedule (merged over the stored one on PATCH)."""
-    if not isinstance(value, dict):
-        raise invalid_body("schedule: must be an object")
+    json_object(value, "schedule")
     reject_unknown(value, {"period", "frequency", "nextDueDate", "endDate", "daysInAdvance"})
     merged = {**(existing or {}), **value}
     if merged.get("period") not in PERIODS:
@@ -111,9 +119,7 @@ def validate_recurring_invoice(
     if "schedule" in body:
         fields["schedule"] = schedule(body["schedule"], None if replace else (existing or {}).get("schedule"))
     if "sendEmail" in body:
-        if not isinstance(body["sendEmail"], bool):
-            raise invalid_body("sendEmail: must be true or false")
-        fields["sendEmail"] = body["sendEmail"]
+        fields["sendEmail"] = boolean(body["sendEmail"], "sendEmail")
     if "classifications" in body:
         fields["classifications"] = classification_ids(
             _CLASSIFICATIONS, body["classifications"], "classifications"
@@ -195,8 +201,7 @@ def validate_recurring_bill(
         fields["processingOptions"] = options
     info = body.get("paymentInformation")
     if info is not None:
-        if not isinstance(info, dict):
-            raise invalid_body("paymentInformation: must be an object")
+        json_object(info, "paymentInformation")
         reject_unknown(info, {"bankAccountId"})
         if info.get("bankAccountId") is not None and not isinstance(info["bankAccountId"], str):
             raise invalid_body("paymentInformation.bankAccountId: must be a string id")

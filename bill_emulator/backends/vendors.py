@@ -22,6 +22,7 @@ from bill_emulator.seedplan import SeedPlan, fast_ids
 from bill_emulator.validation import (
     blank_address,
     body_object,
+    json_object,
     reject_unknown,
     require_fields,
     text,
@@ -158,8 +159,7 @@ def build_bank_account(data: dict[str, Any], currency: str) -> dict[str, Any]:
 
 
 def validate_bank_account(body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise invalid_body("bankAccount: must be an object")
+    json_object(body, "bankAccount")
     reject_unknown(
         body, {"nameOnAccount", "accountNumber", "routingNumber", "type", "ownerType", "paymentCurrency"}
     )
@@ -215,8 +215,8 @@ def validate_vendor(ctx: Context, body: dict[str, Any], existing: dict[str, Any]
     if "billCurrency" in body and not re.fullmatch(r"[A-Z]{3}", str(body["billCurrency"])):
         raise invalid_body("billCurrency: must be a 3-letter ISO 4217 code")
     for key in ("address", "paymentInformation", "additionalInfo", "autoPay"):
-        if key in body and not isinstance(body[key], dict):
-            raise invalid_body(f"{key}: must be an object")
+        if key in body:
+            json_object(body[key], key)
     fields = {k: v for k, v in body.items() if k not in ("id", "regulatoryFields")}
     address = body.get("address") or {}
     if address.get("country") and not re.fullmatch(r"[A-Z]{2}", str(address["country"])):
@@ -421,16 +421,12 @@ def set_archived(ctx: Context, vendor_id: str, archived: bool) -> dict[str, Any]
 
 
 @dataclass(frozen=True)
-class VendorFamily:
+class VendorFamily(generic.Collection):
     """Vendors as handlers.crud serves them: every write audited, archive and restore idempotent, bulk
     creates of up to MAX_BULK answered under "vendors"."""
 
-    res: Resource
     bulk_key: str | None = "vendors"
     max_bulk: int | None = MAX_BULK
-
-    def get(self, ctx: Context, object_id: str) -> dict[str, Any]:
-        return get_vendor(ctx, object_id)
 
     def create(self, ctx: Context, body: Any) -> dict[str, Any]:
         return create_vendor(ctx, body)
