@@ -1,7 +1,8 @@
 """One emulator's moving parts: database, clock, ids, limits, faults, deviations and counters.
 
 This is what the request pipeline (app.py) and the seed (seed.py) work with. It knows no route and no
-backend, so everything above it may import it; `Emulator` (emulator.py) adds the app and the data.
+family, only how a call's Context is made, so both may import it; `Emulator` (emulator.py) adds the app
+and the seeded data on top.
 """
 
 from __future__ import annotations

@@ -47,6 +47,7 @@ _COMPARE = {
 
 
 def rule_matches(rule: dict[str, Any], bill: dict[str, Any]) -> bool:
+    """An amount rule compares; an id rule matches the bill's or any of its lines' classification."""
     values = [v["value"] for v in rule["values"]]
     if rule["key"] == "BILL_AMOUNT":
         return _COMPARE.get(rule["op"], _COMPARE["gte"])(bill["amount"], float(values[0]))
@@ -67,6 +68,7 @@ def _display_name(ctx: Context, key: str, value: str) -> str:
 
 
 def validate_policy(ctx: Context, body: Any) -> dict[str, Any]:
+    """{policyName, rules, approvers}: the stored shape, with display names and approvers' full names."""
     body = body_object(body)
     reject_unknown(body, {"policyName", "rules", "approvers"})
     name = body.get("policyName")
@@ -225,6 +227,7 @@ def approvable(bill: dict[str, Any]) -> bool:
 
 # -- seed -------------------------------------------------------------------------------------------
 def seed_policy(ctx: Context, plan: SeedPlan, admin: str | None) -> dict[str, Any]:
+    """The seeded organization's one policy: bills of APPROVAL_THRESHOLD or more go to its administrator."""
     created = format_timestamp(plan.start + timedelta(days=30))
     name = user_name(ctx, admin)
     policy = {
@@ -249,6 +252,7 @@ def seed_policy(ctx: Context, plan: SeedPlan, admin: str | None) -> dict[str, An
 
 
 def seed_approval(plan: SeedPlan, bill: dict[str, Any], admin: str | None, created_at: Any) -> None:
+    """A seeded bill the policy routed: waiting when recent, else decided (mostly approved) within days."""
     f = plan.ctx.fake
     age = plan.end - created_at
     if age < timedelta(days=10):
