@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
@@ -28,9 +28,7 @@ from bill_emulator.backends.auth import (
 from bill_emulator.errors import BillApiError, envelope, invalid_body
 from bill_emulator.handlers import PARTNER_ORG, PUBLIC, Call, Endpoint
 from bill_emulator.router import Router
-
-if TYPE_CHECKING:
-    from bill_emulator.emulator import Emulator
+from bill_emulator.runtime import Runtime
 
 log = logging.getLogger("bill_emulator")
 
@@ -48,7 +46,7 @@ class ConnectionDropped(Exception):
 
 
 class EmulatorApp:
-    def __init__(self, emulator: Emulator, endpoints: list[Endpoint]) -> None:
+    def __init__(self, emulator: Runtime, endpoints: list[Endpoint]) -> None:
         self.emulator = emulator
         self.router = Router(endpoints)
 
@@ -96,7 +94,7 @@ class EmulatorApp:
         if endpoint is None:
             return self._error(BillApiError("BDC_1121"))
 
-        fault = emu.faults.draw(endpoint)
+        fault = emu.faults.draw(endpoint.path)
         if fault == "html":
             emu.counters.fault(fault)
             emu.counters.finished(502)
@@ -124,7 +122,13 @@ class EmulatorApp:
                 raise BillApiError("BDC_1322", status=emu.settings.limits.limit_status)
             await emu.delay()
             call = Call(
-                emu, emu.context(principal, headers, query), principal, match[1], query, parsed, headers
+                emu.settings,
+                emu.context(principal, headers, query),
+                principal,
+                match[1],
+                query,
+                parsed,
+                headers,
             )
             if endpoint.method == "GET":
                 reply = endpoint.handler(call)
@@ -178,7 +182,7 @@ class EmulatorApp:
             return resolve_api_token(ctx, headers.get("apitoken"))
         else:
             raise ValueError(endpoint.auth)
-        if emu.faults.expire_now(principal):
+        if emu.faults.expire_now(principal.session_id):
             emu.counters.fault("session_expired")
             end_session(ctx, principal.session_id or "")
             raise oauth.refusal(principal.kind) if bearer is not None else BillApiError("BDC_1109")

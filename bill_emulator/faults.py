@@ -5,13 +5,8 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
-from typing import TYPE_CHECKING
 
 from bill_emulator.settings import Faults
-
-if TYPE_CHECKING:
-    from bill_emulator.backends.auth import Principal
-    from bill_emulator.handlers import Endpoint
 
 _ORDER = ("html", "error", "reset", "slow", "truncated", "non_json", "throttle")
 
@@ -23,11 +18,11 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._authenticated: Counter[str] = Counter()
 
-    def draw(self, endpoint: Endpoint) -> str | None:
+    def draw(self, path: str) -> str | None:
         """At most one fault per request. Logins and OAuth token requests are spared so a sync can
         always start."""
         f = self.faults
-        if not f.any() or endpoint.path.endswith("/login") or endpoint.path == "/authx/token":
+        if not f.any() or path.endswith("/login") or path == "/authx/token":
             return None
         rates = {
             "html": f.html_rate,
@@ -44,11 +39,11 @@ class FaultInjector:
                     return name
         return None
 
-    def expire_now(self, principal: Principal) -> bool:
+    def expire_now(self, session_id: str | None) -> bool:
         """Every Nth authenticated request of a session finds it expired."""
         every = self.faults.expire_session_every
-        if not every or not principal.session_id:
+        if not every or not session_id:
             return False
         with self._lock:
-            self._authenticated[principal.session_id] += 1
-            return self._authenticated[principal.session_id] % every == 0
+            self._authenticated[session_id] += 1
+            return self._authenticated[session_id] % every == 0

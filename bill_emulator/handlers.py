@@ -1,20 +1,20 @@
-"""Thin HTTP glue: endpoint declarations and the generic endpoints built from a Resource."""
+"""Thin HTTP glue: what a handler gets (Call) and gives (Reply), endpoint declarations, list pages, and
+the one CRUD generator (crud) that serves a resource's routes from its model."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from bill_emulator.backends import generic
 from bill_emulator.backends.auth import ORG, PARTNER, SPEND, Principal
 from bill_emulator.backends.context import Context
-from bill_emulator.errors import invalid_body, invalid_parameter
+from bill_emulator.errors import invalid_body
 from bill_emulator.query import Page
 from bill_emulator.resources import Resource
-
-if TYPE_CHECKING:
-    from bill_emulator.emulator import Emulator
+from bill_emulator.settings import EmulatorSettings
+from bill_emulator.validation import body_list, ids_param
 
 PUBLIC = "public"
 # Auth kinds: PUBLIC (no headers), ORG (devKey + sessionId), PARTNER (appKey + sessionId),
@@ -26,7 +26,7 @@ PARTNER_ORG = "partner_org"
 class Call:
     """One request as a backend handler sees it."""
 
-    emulator: Emulator
+    settings: EmulatorSettings
     ctx: Context
     principal: Principal | None
     path: dict[str, str]
@@ -61,15 +61,6 @@ class Endpoint:
     errors: str = "bill"
 
 
-@dataclass
-class Crud:
-    """Which generic operations a resource exposes under a path."""
-
-    ops: frozenset[str] = field(
-        default_factory=lambda: frozenset({"list", "get", "create", "patch", "archive", "restore"})
-    )
-
-
 def page_payload(page: Page) -> bytes:
     parts = [b'{"results":[', ",".join(page.bodies).encode(), b"]"]
     if page.next_token:
@@ -89,91 +80,130 @@ def list_body(call: Call, res: Resource, auth: str, parent_id: str | None = None
     return Reply(200, raw=page_payload(page))
 
 
-def _ids_param(call: Call) -> list[str]:
-    ids = [part.strip() for part in (call.query.get("ids") or "").split(",") if part.strip()]
-    if not ids:
-        raise invalid_parameter("ids is required: a comma-separated list of ids.")
-    return ids
+class Model(Protocol):
+    """What crud serves: a resource and its get, create, update (PATCH or PUT) and archive rules, and how
+    its bulk routes answer (results wrapped under `bulk_key`, at most `max_bulk` per request)."""
+
+    @property
+    def res(self) -> Resource: ...
+    @property
+    def bulk_key(self) -> str | None: ...
+    @property
+    def max_bulk(self) -> int | None: ...
+
+    def get(self, ctx: Context, object_id: str) -> dict[str, Any]: ...
+    def create(self, ctx: Context, body: Any) -> dict[str, Any]: ...
+    def update(self, ctx: Context, object_id: str, body: Any, replace: bool) -> dict[str, Any]: ...
+    def set_archived(self, ctx: Context, object_id: str, archived: bool) -> dict[str, Any]: ...
 
 
-def _body_list(call: Call) -> list[Any]:
-    if not isinstance(call.body, list) or not call.body:
-        raise invalid_body("Request body must be a non-empty JSON array.")
-    return call.body
+# In the order crud emits them: fixed sub-paths (bulk) first, so they read before {id} captures.
+OPS = (
+    "bulk-create",
+    "bulk-put",
+    "bulk-patch",
+    "bulk-archive",
+    "bulk-restore",
+    "list",
+    "create",
+    "get",
+    "put",
+    "patch",
+    "archive",
+    "restore",
+)
 
 
 def crud(
-    path: str, res: Resource, auth: str, ops: str, id_name: str = "id", create_status: int | None = None
+    path: str,
+    model: Model | Resource,
+    auth: str,
+    ops: str,
+    id_name: str = "id",
+    create_status: int | None = None,
+    guard: Callable[[Call], None] | None = None,
+    refresh: Callable[[Context], None] | None = None,
 ) -> list[Endpoint]:
-    """Generic endpoints for a resource. `ops` names them: list get create patch put archive
-    restore delete bulk-create bulk-patch bulk-put bulk-archive bulk-restore."""
-    wanted = set(ops.split())
+    """The one CRUD generator: endpoints for the operations `ops` names (see OPS), each called
+    `<kind>.<op>`. `model` is a Resource (the generic rules) or a model with rules of its own
+    (line_items.LineItemFamily, say). `guard` checks the request of every write with a body first (an
+    MFA-trusted session); `refresh` brings time-driven state up to date before a list or a get (payments
+    that fall due)."""
+    m: Model = generic.Collection(model) if isinstance(model, Resource) else model
+    res = m.res
+    wanted = ops.split()
+    unknown = set(wanted) - set(OPS)
+    if unknown:
+        raise ValueError(f"unknown operations {sorted(unknown)}")
     created = create_status or (200 if auth == SPEND else 201)
     item = f"{path}/{{{id_name}}}"
-    endpoints: list[Endpoint] = []
+    what = res.label.lower() + "s"
 
-    def add(method: str, route: str, handler: Handler, name: str) -> None:
-        endpoints.append(Endpoint(method, route, auth, handler, name=f"{res.kind}.{name}"))
+    def guarded(handler: Handler) -> Handler:
+        def checked(call: Call) -> Reply:
+            if guard is not None:
+                guard(call)
+            return handler(call)
 
-    # Fixed sub-paths (bulk) first, so they win over {id}.
-    if "bulk-create" in wanted:
-        add(
-            "POST",
-            f"{path}/bulk",
-            lambda c: Reply(created, [generic.create(c.ctx, res, b) for b in _body_list(c)]),
-            "bulk_create",
+        return checked
+
+    def refreshed(handler: Handler) -> Handler:
+        def read(call: Call) -> Reply:
+            if refresh is not None:
+                refresh(call.ctx)
+            return handler(call)
+
+        return read
+
+    def wrap(results: list[dict[str, Any]]) -> Any:
+        return {m.bulk_key: results} if m.bulk_key else results
+
+    def bulk_create(call: Call) -> Reply:
+        items = body_list(call.body, m.max_bulk, what)
+        return Reply(created, wrap([m.create(call.ctx, body) for body in items]))
+
+    def bulk_update(replace: bool) -> Handler:
+        def handler(call: Call) -> Reply:
+            results = []
+            for body in body_list(call.body, m.max_bulk, what):
+                if not isinstance(body.get("id"), str) or not body["id"]:
+                    raise invalid_body("id: each object in a bulk update needs its id")
+                changes = {k: v for k, v in body.items() if k != "id"}
+                results.append(m.update(call.ctx, body["id"], changes, replace))
+            return Reply(200, wrap(results))
+
+        return handler
+
+    def bulk_archive(archived: bool) -> Handler:
+        return lambda call: Reply(
+            200, wrap([m.set_archived(call.ctx, i, archived) for i in ids_param(call.query)])
         )
-    for method, op, replace in (("PATCH", "bulk-patch", False), ("PUT", "bulk-put", True)):
-        if op in wanted:
-            add(method, f"{path}/bulk", _bulk_update(res, replace), op)
-    for op, archived in (("bulk-archive", True), ("bulk-restore", False)):
-        if op in wanted:
-            add(
-                "POST",
-                f"{path}/bulk/{op.split('-')[1]}",
-                lambda c, a=archived: Reply(
-                    200, [generic.set_archived(c.ctx, res, i, a) for i in _ids_param(c)]
-                ),
-                op,
-            )
-    if "list" in wanted:
-        add("GET", path, lambda c: list_body(c, res, auth), "list")
-    if "create" in wanted:
-        add("POST", path, lambda c: Reply(created, generic.create(c.ctx, res, c.body)), "create")
-    if "get" in wanted:
-        add("GET", item, lambda c: Reply(200, generic.get(c.ctx, res, c.path[id_name])), "get")
-    if "patch" in wanted:
-        add("PATCH", item, lambda c: Reply(200, generic.update(c.ctx, res, c.path[id_name], c.body)), "patch")
-    if "put" in wanted:
-        add(
-            "PUT",
-            item,
-            lambda c: Reply(200, generic.update(c.ctx, res, c.path[id_name], c.body, replace=True)),
-            "put",
-        )
-    if "delete" in wanted:
-        add("DELETE", item, lambda c: Reply(200, generic.delete(c.ctx, res, c.path[id_name])), "delete")
-    for op, archived in (("archive", True), ("restore", False)):
-        if op in wanted:
-            add(
-                "POST",
-                f"{item}/{op}",
-                lambda c, a=archived: Reply(200, generic.set_archived(c.ctx, res, c.path[id_name], a)),
-                op,
-            )
-    return endpoints
 
+    def update(replace: bool) -> Handler:
+        return lambda call: Reply(200, m.update(call.ctx, call.path[id_name], call.body, replace))
 
-def _bulk_update(res: Resource, replace: bool) -> Handler:
-    def handler(call: Call) -> Reply:
-        results = []
-        for body in _body_list(call):
-            if not isinstance(body, dict) or not isinstance(body.get("id"), str):
-                raise invalid_body("Each object in a bulk update needs its id.")
-            results.append(generic.update(call.ctx, res, body["id"], body, replace=replace))
-        return Reply(200, results)
+    def archive(archived: bool) -> Handler:
+        return lambda call: Reply(200, m.set_archived(call.ctx, call.path[id_name], archived))
 
-    return handler
+    table: dict[str, tuple[str, str, Handler]] = {
+        "bulk-create": ("POST", f"{path}/bulk", guarded(bulk_create)),
+        "bulk-put": ("PUT", f"{path}/bulk", guarded(bulk_update(True))),
+        "bulk-patch": ("PATCH", f"{path}/bulk", guarded(bulk_update(False))),
+        "bulk-archive": ("POST", f"{path}/bulk/archive", bulk_archive(True)),
+        "bulk-restore": ("POST", f"{path}/bulk/restore", bulk_archive(False)),
+        "list": ("GET", path, refreshed(lambda call: list_body(call, res, auth))),
+        "create": ("POST", path, guarded(lambda call: Reply(created, m.create(call.ctx, call.body)))),
+        "get": ("GET", item, refreshed(lambda call: Reply(200, m.get(call.ctx, call.path[id_name])))),
+        "put": ("PUT", item, guarded(update(True))),
+        "patch": ("PATCH", item, guarded(update(False))),
+        "archive": ("POST", f"{item}/archive", archive(True)),
+        "restore": ("POST", f"{item}/restore", archive(False)),
+    }
+    return [
+        Endpoint(method, route, auth, handler, name=f"{res.kind}.{op.replace('-', '_')}")
+        for op, (method, route, handler) in table.items()
+        if op in wanted
+    ]
 
 
 __all__ = [
@@ -183,8 +213,9 @@ __all__ = [
     "PUBLIC",
     "SPEND",
     "Call",
-    "Crud",
     "Endpoint",
+    "Handler",
+    "Model",
     "Reply",
     "crud",
     "list_body",

@@ -8,42 +8,74 @@ take `Authorization: Bearer <token>` from POST /authx/token (backends/oauth.py).
 
 from __future__ import annotations
 
-from bill_emulator.backends import auth, customers, invoices, oauth, organizations
-from bill_emulator.handlers import ORG, PARTNER, PARTNER_ORG, PUBLIC, Call, Endpoint, Reply, crud
+from functools import wraps
 
-
-def _login(call: Call) -> Reply:
-    return Reply(200, auth.login(call.ctx, call.body, call.emulator.settings.sync_token_session_seconds))
-
-
-def _logout(call: Call) -> Reply:
-    auth.end_session(call.ctx, call.principal.session_id or "")
-    return Reply(200)
-
-
-def _health(call: Call) -> Reply:
-    return Reply(
-        200, {"appId": "bill-emulator", "appEnv": "emulator", "appVersion": "0.1.0", "bdcRegion": "local"}
-    )
+from bill_emulator.backends import (
+    attachments,
+    bills,
+    credits,
+    customers,
+    invoices,
+    oauth,
+    organizations,
+    payments,
+    recurring,
+    vendors,
+)
+from bill_emulator.backends import classifications as classifications_
+from bill_emulator.backends.spend import ledger
+from bill_emulator.handlers import (
+    ORG,
+    PARTNER,
+    PARTNER_ORG,
+    PUBLIC,
+    SPEND,
+    Call,
+    Endpoint,
+    Handler,
+    Reply,
+    crud,
+)
+from bill_emulator.responses import attachments as responses_attachments
+from bill_emulator.responses import auth as responses_auth
+from bill_emulator.responses import bills as responses_bills
+from bill_emulator.responses import classifications as responses_classifications
+from bill_emulator.responses import customers as responses_customers
+from bill_emulator.responses import funding as responses_funding
+from bill_emulator.responses import invoices as responses_invoices
+from bill_emulator.responses import mfa as responses_mfa
+from bill_emulator.responses import organizations as responses_organizations
+from bill_emulator.responses import partner as responses_partner
+from bill_emulator.responses import payments as responses_payments
+from bill_emulator.responses import recurring as responses_recurring
+from bill_emulator.responses import vendors as responses_vendors
+from bill_emulator.responses.spend import (
+    budgets,
+    cards,
+    custom_fields,
+    reimbursements,
+    transactions,
+    users,
+)
 
 
 def authentication() -> list[Endpoint]:
     return [
-        Endpoint("POST", "/v3/login", PUBLIC, _login, "login"),
+        Endpoint("POST", "/v3/login", PUBLIC, responses_auth.login, "login"),
         Endpoint(
             "GET",
             "/v3/login/session",
             ORG,
-            lambda c: Reply(200, auth.session_details(c.ctx, c.principal)),
+            responses_auth.session,
             "login.session",
         ),
-        Endpoint("POST", "/v3/logout", ORG, _logout, "logout"),
-        Endpoint("GET", "/v3/health", PUBLIC, _health, "health", limits=False),
+        Endpoint("POST", "/v3/logout", ORG, responses_auth.logout, "logout"),
+        Endpoint("GET", "/v3/health", PUBLIC, responses_auth.health, "health", limits=False),
         Endpoint(
             "POST",
             oauth.TOKEN_PATH,
             PUBLIC,
-            oauth.issue_token,
+            responses_auth.token,
             "oauth.token",
             raw_body=True,  # form data, not JSON
             at_root=True,
@@ -53,14 +85,14 @@ def authentication() -> list[Endpoint]:
             "POST",
             "/v3/partner/login",
             PUBLIC,
-            lambda c: Reply(200, auth.partner_login(c.ctx, c.body)),
+            responses_auth.partner_login,
             "partner.login",
         ),
         Endpoint(
             "POST",
             "/v3/partner/login-as-user",
             PARTNER,
-            lambda c: Reply(200, auth.login_as_user(c.ctx, c.principal, c.body)),
+            responses_auth.login_as_user,
             "partner.login_as_user",
         ),
     ]
@@ -72,14 +104,14 @@ def organization_level() -> list[Endpoint]:
             "GET",
             "/v3/organizations/{organizationId}",
             ORG,
-            organizations.get_organization,
+            responses_organizations.get_organization,
             "organizations.get",
         ),
         Endpoint(
             "PATCH",
             "/v3/organizations/{organizationId}",
             ORG,
-            organizations.update_organization,
+            responses_organizations.update_organization,
             "organizations.patch",
         ),
         *crud(
@@ -90,10 +122,14 @@ def organization_level() -> list[Endpoint]:
 
 
 def receivables() -> list[Endpoint]:
-    c, i = customers, invoices
+    c, i = responses_customers, responses_invoices
     return [
         *crud(
-            "/v3/customers", c.CUSTOMERS, ORG, "list get create patch archive restore", id_name="customerId"
+            "/v3/customers",
+            customers.CUSTOMERS,
+            ORG,
+            "list get create patch archive restore",
+            id_name="customerId",
         ),
         Endpoint(
             "GET",
@@ -137,42 +173,21 @@ def receivables() -> list[Endpoint]:
             c.set_charge_authorization,
             "customers.charge_authorization",
         ),
-        *crud("/v3/invoices", i.INVOICES, ORG, "list get", id_name="invoiceId"),
-        Endpoint("POST", "/v3/invoices", ORG, i.create_invoice, "invoices.create"),
+        *crud(
+            "/v3/invoices",
+            invoices.INVOICE_FAMILY,
+            ORG,
+            "list create get put patch archive restore",
+            id_name="invoiceId",
+        ),
         Endpoint("POST", "/v3/invoices/record-payment", ORG, i.record_payment, "invoices.record_payment"),
-        Endpoint(
-            "PUT",
-            "/v3/invoices/{invoiceId}",
-            ORG,
-            lambda call: i.update_invoice(call, replace=True),
-            "invoices.put",
-        ),
-        Endpoint(
-            "PATCH",
-            "/v3/invoices/{invoiceId}",
-            ORG,
-            lambda call: i.update_invoice(call, replace=False),
-            "invoices.patch",
-        ),
-        Endpoint(
-            "POST",
-            "/v3/invoices/{invoiceId}/archive",
-            ORG,
-            lambda call: i.archive_invoice(call, True),
-            "invoices.archive",
-        ),
-        Endpoint(
-            "POST",
-            "/v3/invoices/{invoiceId}/restore",
-            ORG,
-            lambda call: i.archive_invoice(call, False),
-            "invoices.restore",
-        ),
         Endpoint(
             "POST", "/v3/invoices/{invoiceId}/payment-link", ORG, i.payment_link, "invoices.payment_link"
         ),
         Endpoint("POST", "/v3/invoices/{invoiceId}/email", ORG, i.send_invoice, "invoices.email"),
-        *crud("/v3/receivable-payments", i.RECEIVABLE_PAYMENTS, ORG, "list", id_name="receivedPaymentId"),
+        *crud(
+            "/v3/receivable-payments", invoices.RECEIVABLE_PAYMENTS, ORG, "list", id_name="receivedPaymentId"
+        ),
         Endpoint(
             "GET",
             "/v3/receivable-payments/{receivedPaymentId}",
@@ -187,20 +202,21 @@ def receivables() -> list[Endpoint]:
 def payables() -> list[Endpoint]:
     # vendors, bills, AP payments, vendor credits, recurring bills, bill approvals, documents;
     # also AR credit memos and recurring invoices
-    from bill_emulator.backends import bills as b
-    from bill_emulator.backends import credits as cr
-    from bill_emulator.backends import payments as p
-    from bill_emulator.backends import recurring as rc
-    from bill_emulator.backends import vendors as v
-
+    b, p, v = responses_bills, responses_payments, responses_vendors
     vendor = "/v3/vendors/{vendorId}"
     policy = "/v3/bill-approvals/policies/{policyId}"
     payment = "/v3/payments/{paymentId}"
+    settle = payments.settle_due_payments  # reads of vendors, bills and payments see due payments processed
     return [
         # vendors
-        Endpoint("GET", "/v3/vendors", ORG, v.list_vendors, "vendors.list"),
-        Endpoint("POST", "/v3/vendors", ORG, v.create_vendor, "vendors.create"),
-        Endpoint("POST", "/v3/vendors/bulk", ORG, v.create_vendors, "vendors.bulk_create"),
+        *crud(
+            "/v3/vendors",
+            vendors.VENDOR_FAMILY,
+            ORG,
+            "list create bulk-create get patch archive restore",
+            id_name="vendorId",
+            refresh=settle,
+        ),
         Endpoint(
             "GET",
             "/v3/vendors/configuration/international-payments",
@@ -208,10 +224,6 @@ def payables() -> list[Endpoint]:
             v.international_payments,
             "vendors.international_payments",
         ),
-        Endpoint("GET", vendor, ORG, v.read_vendor, "vendors.get"),
-        Endpoint("PATCH", vendor, ORG, v.update_vendor, "vendors.patch"),
-        Endpoint("POST", f"{vendor}/archive", ORG, lambda c: v.archive_vendor(c, True), "vendors.archive"),
-        Endpoint("POST", f"{vendor}/restore", ORG, lambda c: v.archive_vendor(c, False), "vendors.restore"),
         Endpoint("GET", f"{vendor}/bank-account", ORG, v.get_bank_account, "vendor_bank_account.get"),
         Endpoint("POST", f"{vendor}/bank-account", ORG, v.create_bank_account, "vendor_bank_account.create"),
         Endpoint(
@@ -226,11 +238,13 @@ def payables() -> list[Endpoint]:
             "reports.vendor_audit_trail",
         ),
         # bills
-        *b.BILL_FAMILY.endpoints(
+        *crud(
             "/v3/bills",
-            "bills",
+            bills.BILL_FAMILY,
+            ORG,
             "list create bulk-create get put patch archive restore",
-            {"list": b.list_bills, "get": b.read_bill},
+            id_name="billId",
+            refresh=settle,
         ),
         Endpoint("POST", "/v3/bills/record-payment", ORG, b.record_payment, "bills.record_payment"),
         # bill approvals
@@ -266,36 +280,49 @@ def payables() -> list[Endpoint]:
         Endpoint("POST", f"{payment}/void", ORG, p.void_payment, "payments.void"),
         Endpoint("GET", f"{payment}/check-image", ORG, p.check_image, "payments.check_image"),
         # credit memos (AR) and vendor credits (AP)
-        *cr.CREDIT_MEMO_FAMILY.endpoints(
+        *crud(
             "/v3/credit-memos",
-            "credit_memos",
+            credits.CREDIT_MEMO_FAMILY,
+            ORG,
             "list create get put patch archive restore bulk-create bulk-put bulk-patch bulk-archive bulk-restore",
+            id_name="creditMemoId",
         ),
-        *cr.VENDOR_CREDIT_FAMILY.endpoints(
+        *crud(
             "/v3/vendor-credits",
-            "vendor_credits",
+            credits.VENDOR_CREDIT_FAMILY,
+            ORG,
             "list create get put patch archive bulk-create bulk-put bulk-patch bulk-archive",
+            id_name="vendorCreditId",
         ),
         # recurring invoices (AR) and recurring bills (AP, no dash)
-        *rc.RECURRING_INVOICE_FAMILY.endpoints(
-            "/v3/recurring-invoices", "recurring_invoices", "list create get put patch archive restore"
+        *crud(
+            "/v3/recurring-invoices",
+            recurring.RECURRING_INVOICE_FAMILY,
+            ORG,
+            "list create get put patch archive restore",
+            id_name="recurringInvoiceId",
         ),
-        *rc.RECURRING_BILL_FAMILY.endpoints(
-            "/v3/recurringbills", "recurring_bills", "list create get put patch archive restore"
+        *crud(
+            "/v3/recurringbills",
+            recurring.RECURRING_BILL_FAMILY,
+            ORG,
+            "list create get put patch archive restore",
+            id_name="recurringBillId",
+            guard=responses_recurring.autopay_guard,
         ),
     ]
 
 
 def classifications() -> list[Endpoint]:
     # the seven classifications, funding accounts, attachments, MFA, risk verifications, organization extras
-    from bill_emulator.backends import attachments as att
-    from bill_emulator.backends import classifications as cls
-    from bill_emulator.backends import funding as fa
-    from bill_emulator.backends import mfa
-    from bill_emulator.backends import org_extras as ox
-
+    att, cls, fa, ox = (
+        responses_attachments,
+        responses_classifications,
+        responses_funding,
+        responses_organizations,
+    )
     routes: list[Endpoint] = []
-    for kind, spec in cls.KINDS.items():
+    for kind, spec in classifications_.KINDS.items():
         path = f"/v3/classifications/{spec.segment}"
         routes += [
             Endpoint("POST", f"{path}/bulk", ORG, cls.bulk_create(kind), f"{kind}.bulk_create"),
@@ -310,7 +337,13 @@ def classifications() -> list[Endpoint]:
                 cls.bulk_set_archived(kind, False),
                 f"{kind}.bulk_restore",
             ),
-            *crud(path, cls.RESOURCES[kind], ORG, "list get create patch archive restore", id_name="id"),
+            *crud(
+                path,
+                classifications_.RESOURCES[kind],
+                ORG,
+                "list get create patch archive restore",
+                id_name="id",
+            ),
         ]
 
     banks, cards = "/v3/funding-accounts/banks", "/v3/funding-accounts/cards"
@@ -360,7 +393,7 @@ def classifications() -> list[Endpoint]:
         ),
     ]
 
-    for segment, (_kind, param, _label) in att.OWNERS.items():
+    for segment, (_kind, param, _label) in attachments.OWNERS.items():
         owner = f"/v3/attachments/{segment}/{{{param}}}"
         routes += [
             Endpoint("GET", owner, ORG, att.list_for(segment), f"attachments.list_{segment}"),
@@ -392,19 +425,45 @@ def classifications() -> list[Endpoint]:
     ]
 
     routes += [
-        Endpoint("POST", "/v3/mfa/challenge", ORG, mfa.challenge, "mfa.challenge"),
-        Endpoint("POST", "/v3/mfa/challenge/validate", ORG, mfa.validate_challenge, "mfa.challenge_validate"),
-        Endpoint("GET", "/v3/mfa/phones", ORG, mfa.list_phones, "mfa.phones"),
-        Endpoint("POST", "/v3/mfa/setup", ORG, mfa.setup, "mfa.setup"),
-        Endpoint("POST", "/v3/mfa/setup/validate", ORG, mfa.validate_setup, "mfa.setup_validate"),
-        Endpoint("POST", "/v3/mfa/step-up", ORG, mfa.step_up, "mfa.step_up"),
-        Endpoint("GET", "/v3/risk-verifications", ORG, mfa.get_risk_verification, "risk_verifications.get"),
+        Endpoint("POST", "/v3/mfa/challenge", ORG, responses_mfa.challenge, "mfa.challenge"),
         Endpoint(
-            "POST", "/v3/risk-verifications", ORG, mfa.initiate_risk_verification, "risk_verifications.create"
+            "POST",
+            "/v3/mfa/challenge/validate",
+            ORG,
+            responses_mfa.validate_challenge,
+            "mfa.challenge_validate",
         ),
-        Endpoint("GET", "/v3/risk-verifications/phone", ORG, mfa.get_risk_phone, "risk_verifications.phone"),
+        Endpoint("GET", "/v3/mfa/phones", ORG, responses_mfa.list_phones, "mfa.phones"),
+        Endpoint("POST", "/v3/mfa/setup", ORG, responses_mfa.setup, "mfa.setup"),
+        Endpoint("POST", "/v3/mfa/setup/validate", ORG, responses_mfa.validate_setup, "mfa.setup_validate"),
+        Endpoint("POST", "/v3/mfa/step-up", ORG, responses_mfa.step_up, "mfa.step_up"),
         Endpoint(
-            "POST", "/v3/risk-verifications/phone", ORG, mfa.post_risk_phone, "risk_verifications.add_phone"
+            "GET",
+            "/v3/risk-verifications",
+            ORG,
+            responses_mfa.get_risk_verification,
+            "risk_verifications.get",
+        ),
+        Endpoint(
+            "POST",
+            "/v3/risk-verifications",
+            ORG,
+            responses_mfa.initiate_risk_verification,
+            "risk_verifications.create",
+        ),
+        Endpoint(
+            "GET",
+            "/v3/risk-verifications/phone",
+            ORG,
+            responses_mfa.get_risk_phone,
+            "risk_verifications.phone",
+        ),
+        Endpoint(
+            "POST",
+            "/v3/risk-verifications/phone",
+            ORG,
+            responses_mfa.post_risk_phone,
+            "risk_verifications.add_phone",
         ),
     ]
     return routes
@@ -413,8 +472,7 @@ def classifications() -> list[Endpoint]:
 def partner() -> list[Endpoint]:
     """The partner's organizations and price plans (PARTNER), and users, roles and risk-verification
     phones of the organization in the organizationId header (PARTNER_ORG)."""
-    from bill_emulator.backends import partner as p
-
+    p = responses_partner
     return [
         *crud(
             "/v3/partner/organizations",
@@ -460,16 +518,6 @@ def partner() -> list[Endpoint]:
 def spend_expense() -> list[Endpoint]:
     """Spend & Expense (apiToken): the collection's 52 routes. Literal segments (bulk, current,
     receipt-upload-url, image-upload-url) win over {id} captures in the router."""
-    from bill_emulator.backends.spend import (
-        budgets,
-        cards,
-        custom_fields,
-        reimbursements,
-        transactions,
-        users,
-    )
-    from bill_emulator.handlers import SPEND
-
     b, c, f, r, t, u = budgets, cards, custom_fields, reimbursements, transactions, users
     budget, member = "/v3/spend/budgets/{budgetId}", "/v3/spend/budgets/{budgetId}/members/{userId}"
     card, field = "/v3/spend/cards/{cardId}", "/v3/spend/custom-fields/{customFieldId}"
@@ -548,7 +596,21 @@ def spend_expense() -> list[Endpoint]:
         ("PATCH", "/v3/spend/users/{userId}", u.update_user, "users.patch"),
         ("DELETE", "/v3/spend/users/{userId}", u.delete_user, "users.delete"),
     ]
-    return [Endpoint(method, path, SPEND, handler, f"spend.{name}") for method, path, handler, name in routes]
+    return [
+        Endpoint(method, path, SPEND, settled(handler), f"spend.{name}")
+        for method, path, handler, name in routes
+    ]
+
+
+def settled(handler: Handler) -> Handler:
+    """Every S&E call first brings time-driven state up to date (clearings, budget periods)."""
+
+    @wraps(handler)
+    def wrapped(call: Call) -> Reply:
+        ledger.settle(call.ctx)
+        return handler(call)
+
+    return wrapped
 
 
 def endpoints() -> list[Endpoint]:

@@ -8,10 +8,10 @@ import random
 import string
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bill_emulator.backends import (
-    bills,
+    ap_history,
     classifications,
     credits,
     customers,
@@ -25,11 +25,9 @@ from bill_emulator.backends import (
 from bill_emulator.backends.auth import CONSOLE_TOKEN
 from bill_emulator.backends.oauth import CLIENT, CLIENT_SPEND
 from bill_emulator.backends.spend import seed as spend_seed
+from bill_emulator.runtime import Runtime
 from bill_emulator.seedplan import SeedPlan
 from bill_emulator.timefmt import format_timestamp
-
-if TYPE_CHECKING:
-    from bill_emulator.emulator import Emulator
 
 HISTORY_DAYS = 800
 SMALL_ORG_INVOICES = 40
@@ -42,7 +40,7 @@ FAMILIES: list[Callable[[SeedPlan], None]] = [
     customers.seed,
     invoices.seed,
     vendors.seed,
-    bills.seed,  # bills with their approvals, documents, vendor credits and AP payments
+    ap_history.seed,  # bills with their approvals, documents, vendor credits and AP payments
     credits.seed,  # credit memos, some applied to open invoices
     recurring.seed,
 ]
@@ -55,7 +53,7 @@ def _secret(rng: random.Random, length: int) -> str:
     return "".join(rng.choice(alphabet) for _ in range(length))
 
 
-def seed_if_empty(emulator: Emulator) -> dict[str, Any]:
+def seed_if_empty(emulator: Runtime) -> dict[str, Any]:
     """Fill a new database; on an existing file, keep its data and return its credentials."""
     store = emulator.store
     existing = store.meta("credentials")
@@ -73,7 +71,7 @@ def seed_if_empty(emulator: Emulator) -> dict[str, Any]:
     return credentials
 
 
-def developer_app_and_console_token(emulator: Emulator, credentials: dict[str, Any]) -> None:
+def developer_app_and_console_token(emulator: Runtime, credentials: dict[str, Any]) -> None:
     """BILL's 2026 ways in, for the main organization: a developer app (OAuth client id and secret,
     created by its administrator, who is also the app's owner in Spend & Expense terms: the S&E
     company's API-token owner) and an Accountant Console API token for that administrator.
@@ -99,7 +97,7 @@ def developer_app_and_console_token(emulator: Emulator, credentials: dict[str, A
     }
 
 
-def _seed(emulator: Emulator) -> dict[str, Any]:
+def _seed(emulator: Runtime) -> dict[str, Any]:
     settings = emulator.settings
     rng = random.Random(f"credentials-{settings.seed}")
     base = emulator.context(None)

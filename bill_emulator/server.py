@@ -14,17 +14,9 @@ from typing import Any
 import requests
 import uvicorn
 
+from bill_emulator.configs import AUTH_TYPES, CONFIG_FILES
 from bill_emulator.emulator import Emulator
 from bill_emulator.settings import EmulatorSettings
-
-AUTH_TYPES = ("ap_ar", "partner", "spend_expense", "oauth")
-# Written in this order; config_spend_expense.json stays the last one, as callers wait for it.
-CONFIG_FILES = {
-    "ap_ar": "config_ap_ar.json",
-    "partner": "config_partner.json",
-    "oauth": "config_oauth.json",
-    "spend_expense": "config_spend_expense.json",
-}
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -9,8 +9,7 @@ import pytest
 import requests
 
 from bill_emulator import EmulatorSettings, running_emulator
-from bill_emulator.backends.mfa import EMULATOR_TOKEN, RISK_SECONDS
-from bill_emulator.backends.partner import PHONE_KIND
+from bill_emulator.backends.mfa import EMULATOR_TOKEN, PHONE_KIND, RISK_SECONDS
 from emulator_tests.test_classifications import assert_bill_shape, examples, shape
 from emulator_tests.wire import assert_bill_error, org_session, walk
 

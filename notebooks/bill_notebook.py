@@ -41,7 +41,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -61,7 +60,7 @@ from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput
 from IPython.display import Markdown, display
 
 from bill_emulator import Emulator, EmulatorServer, EmulatorSettings
-from bill_emulator.server import CONFIG_FILES
+from bill_emulator.configs import CONFIG_FILES, connector_config
 from source_bill.client import ApArCredentials, BillApiError, BillClient, SessionManager, root_url
 from source_bill.client.errors import redact
 from source_bill.client.urls import PRODUCTION_ROOT
@@ -259,7 +258,7 @@ def _lab_config(base_url: str, auth_type: str, credentials: Mapping[str, Any]) -
     for candidate in candidates:
         if candidate and Path(candidate).exists():
             return json.loads(Path(candidate).read_text())
-    return Emulator.connector_config(SimpleNamespace(credentials=credentials), base_url, auth_type)  # type: ignore[arg-type]
+    return connector_config(credentials, base_url, auth_type)
 
 
 def open_target(

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from bill_emulator import Emulator, EmulatorServer, EmulatorSettings
-from bill_emulator.server import AUTH_TYPES, CONFIG_FILES
+from bill_emulator.configs import AUTH_TYPES, CONFIG_FILES
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"

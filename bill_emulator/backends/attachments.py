@@ -7,18 +7,18 @@ the meta table, so list pages stay exactly BILL's shape).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
+from typing import Any
 
 import orjson
 
 from bill_emulator.backends import generic
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.invoices import INVOICES
-from bill_emulator.errors import invalid_body, invalid_parameter, not_found
-from bill_emulator.handlers import ORG, Call, Reply, list_body
+from bill_emulator.errors import invalid_parameter, not_found
 from bill_emulator.resources import Resource, register
+from bill_emulator.validation import file_size
 
-MAX_BYTES = 6 * 1024 * 1024
 # URL segment -> (storage kind of the owner, its path parameter, how errors name it)
 OWNERS = {
     "customers": ("customers", "customerId", "Customer"),
@@ -27,7 +27,7 @@ OWNERS = {
 }
 
 
-def build_attachment(ctx: Context, data: dict) -> dict:
+def build_attachment(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": data["id"],
         "name": data["name"],
@@ -42,75 +42,59 @@ ATTACHMENTS = register(
 )
 
 
-def _owner(call: Call, segment: str) -> str:
-    kind, param, label = OWNERS[segment]
-    owner_id = call.path[param]
-    row = call.ctx.store.get(kind, owner_id)
-    if row is None or row.scope != call.ctx.scope:
+def owner(ctx: Context, segment: str, owner_id: str) -> str:
+    """The customer, invoice or vendor an attachment route names (404 when it is not this organization's)."""
+    kind, _param, label = OWNERS[segment]
+    row = ctx.store.get(kind, owner_id)
+    if row is None or row.scope != ctx.scope:
         raise not_found(label, owner_id)
     return owner_id
 
 
-def list_for(segment: str) -> Callable[[Call], Reply]:
-    """GET /v3/attachments/{customers|invoices|vendors}/{id}: that object's attachments, oldest first."""
-
-    def handler(call: Call) -> Reply:
-        return list_body(call, ATTACHMENTS, ORG, parent_id=_owner(call, segment))
-
-    return handler
-
-
-def upload_for(segment: str) -> Callable[[Call], Reply]:
-    """POST /v3/attachments/{customers|invoices|vendors}/{id}?name=: store one uploaded file."""
-
-    def handler(call: Call) -> Reply:
-        ctx = call.ctx
-        owner_id = _owner(call, segment)
-        name = (call.query.get("name") or "").strip()
-        if not name:
-            raise invalid_parameter("name is required: the file name of the attachment.")
-        replace = (call.query.get("replaceInvoicePdf") or "false").lower()
-        if segment == "invoices" and replace not in ("true", "false"):
-            raise invalid_parameter("replaceInvoicePdf must be true or false.")
-        size = _size(call)
-        if size == 0:
-            raise invalid_body("The file is empty: send the file content as the request body.")
-        if size > MAX_BYTES:
-            raise invalid_body("The file is larger than the 6 MB limit.")
-        attachment_id = ctx.ids.new("att")
-        host = call.headers.get("host") or "localhost"
-        attachment = build_attachment(
-            ctx,
-            {
-                "id": attachment_id,
-                "name": name,
-                "createdTime": ctx.now(),
-                "downloadLink": f"http://{host}/connect/v3/attachments/{attachment_id}/download",
-            },
-        )
-        ctx.store.insert("attachments", ctx.scope, attachment, parent_id=owner_id)
-        meta = {"owner": owner_id, "size": size, "contentType": call.headers.get("content-type", "")}
-        ctx.store.set_meta(f"attachment:{attachment_id}", orjson.dumps(meta).decode())
-        if segment == "invoices" and replace == "true":
-            invoice = generic.get(ctx, INVOICES, owner_id)
-            invoice["invoicePdfId"] = attachment_id
-            generic.save(ctx, INVOICES, invoice)
-        return Reply(200, attachment)
-
-    return handler
+def upload(
+    ctx: Context,
+    segment: str,
+    owner_id: str,
+    query: Mapping[str, str],
+    content: Any,
+    headers: Mapping[str, str],
+) -> dict[str, Any]:
+    """Store one uploaded file (`?name=`, and for invoices `?replaceInvoicePdf=`); its size and content type
+    go to the meta table, so list pages stay exactly BILL's shape."""
+    owner_id = owner(ctx, segment, owner_id)
+    name = (query.get("name") or "").strip()
+    if not name:
+        raise invalid_parameter("name is required: the file name of the attachment.")
+    replace = (query.get("replaceInvoicePdf") or "false").lower()
+    if segment == "invoices" and replace not in ("true", "false"):
+        raise invalid_parameter("replaceInvoicePdf must be true or false.")
+    size = file_size(content)
+    attachment_id = ctx.ids.new("att")
+    host = headers.get("host") or "localhost"
+    attachment = build_attachment(
+        ctx,
+        {
+            "id": attachment_id,
+            "name": name,
+            "createdTime": ctx.now(),
+            "downloadLink": f"http://{host}/connect/v3/attachments/{attachment_id}/download",
+        },
+    )
+    ctx.store.insert("attachments", ctx.scope, attachment, parent_id=owner_id)
+    meta = {"owner": owner_id, "size": size, "contentType": headers.get("content-type", "")}
+    ctx.store.set_meta(f"attachment:{attachment_id}", orjson.dumps(meta).decode())
+    if segment == "invoices" and replace == "true":
+        invoice = generic.get(ctx, INVOICES, owner_id)
+        invoice["invoicePdfId"] = attachment_id
+        generic.save(ctx, INVOICES, invoice)
+    return attachment
 
 
-def _size(call: Call) -> int:
-    """The upload's size in bytes (upload endpoints receive the raw request body)."""
-    return len(call.body) if isinstance(call.body, bytes | bytearray) else 0
+def get_attachment(ctx: Context, attachment_id: str) -> dict[str, Any]:
+    return generic.get(ctx, ATTACHMENTS, attachment_id)
 
 
-def get_attachment(call: Call) -> Reply:
-    return Reply(200, generic.get(call.ctx, ATTACHMENTS, call.path["attachmentId"]))
-
-
-def delete_attachment(call: Call) -> Reply:
-    """DELETE /v3/attachments/{attachmentId}: gone for good -> {"status": "SUCCESS"}."""
-    attachment = generic.delete(call.ctx, ATTACHMENTS, call.path["attachmentId"])
-    call.ctx.store.execute("DELETE FROM meta WHERE key = ?", (f"attachment:{attachment['id']}",))
-    return Reply(200, {"status": "SUCCESS"})
+def delete_attachment(ctx: Context, attachment_id: str) -> None:
+    """Gone for good, with its meta."""
+    attachment = generic.delete(ctx, ATTACHMENTS, attachment_id)
+    ctx.store.execute("DELETE FROM meta WHERE key = ?", (f"attachment:{attachment['id']}",))

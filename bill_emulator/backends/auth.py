@@ -13,6 +13,7 @@ from typing import Any
 
 from bill_emulator.backends.context import Context
 from bill_emulator.errors import BillApiError, invalid_body
+from bill_emulator.validation import body_object, not_text, require_fields
 
 ORG = "org"
 PARTNER = "partner"
@@ -32,11 +33,8 @@ class Principal:
 
 
 def _require(body: Any, *names: str) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise invalid_body("Request body must be a JSON object.")
-    missing = [name for name in names if not isinstance(body.get(name), str) or not body.get(name)]
-    if missing:
-        raise invalid_body("; ".join(f"{name}: must not be blank" for name in missing))
+    body = body_object(body)
+    require_fields(body, names, blank=not_text)
     return body
 
 

@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bill_emulator.backends import generic
 from bill_emulator.backends.context import Context
-from bill_emulator.errors import invalid_body, invalid_parameter
+from bill_emulator.errors import invalid_body
 from bill_emulator.fake import parse_timestamp
-from bill_emulator.handlers import Call, Reply
 from bill_emulator.resources import EQ_NE_IN, NAME, SETS, Field, Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
 from bill_emulator.timefmt import format_timestamp
+from bill_emulator.validation import boolean, json_number, json_object, reject_unknown, require_fields
 
 # QuickBooks-style account types (BILL mirrors the accounting system's chart).
 ACCOUNT_TYPES = (
@@ -186,14 +185,10 @@ def _validator(spec: Kind) -> Callable[[Context, dict[str, Any], dict[str, Any] 
     writable = frozenset(spec.fields) - _SYSTEM
 
     def validate(ctx: Context, body: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
-        unknown = sorted(set(body) - writable - {"id"})
-        if unknown:
-            raise invalid_body(f"Unrecognized field(s): {', '.join(unknown)}.")
+        reject_unknown(body, writable | {"id"})
         fields = {k: v for k, v in body.items() if k in writable}
         if existing is None:
-            missing = [k for k in spec.required if fields.get(k) in (None, "", {})]
-            if missing:
-                raise invalid_body("; ".join(f"{k}: must not be blank" for k in missing))
+            require_fields(fields, spec.required, blank=lambda value: value in (None, "", {}))
         for key, value in fields.items():
             if key in _TEXT:
                 if not isinstance(value, str):
@@ -201,11 +196,9 @@ def _validator(spec: Kind) -> Callable[[Context, dict[str, Any], dict[str, Any] 
                 if key in spec.required and not value.strip():
                     raise invalid_body(f"{key}: must not be blank")
             elif key in _MONEY:
-                if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    raise invalid_body(f"{key}: must be a number")
-                fields[key] = round(float(value), 5 if key == "percentage" else 2)
-            elif key == "taxable" and not isinstance(value, bool):
-                raise invalid_body("taxable: must be true or false")
+                fields[key] = round(float(json_number(value, key)), 5 if key == "percentage" else 2)
+            elif key == "taxable":
+                boolean(value, "taxable")
         if "type" in fields and fields["type"] not in ITEM_TYPES:
             raise invalid_body(f"type: must be one of {', '.join(ITEM_TYPES)}")
         if "account" in fields:
@@ -220,11 +213,8 @@ def _validator(spec: Kind) -> Callable[[Context, dict[str, Any], dict[str, Any] 
 
 
 def _account(value: Any, existing: dict[str, Any] | None) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise invalid_body("account: must be an object")
-    unknown = sorted(set(value) - {"type", "number"})
-    if unknown:
-        raise invalid_body(f"Unrecognized field(s): {', '.join('account.' + k for k in unknown)}.")
+    json_object(value, "account")
+    reject_unknown(value, {"type", "number"}, prefix="account.")
     if existing is None and not value.get("type"):
         raise invalid_body("account.type: must not be blank")
     if "type" in value and value["type"] not in ACCOUNT_TYPES:
@@ -295,56 +285,6 @@ RESOURCES: dict[str, Resource] = {
     for spec in KINDS.values()
 }
 CHART_OF_ACCOUNTS = RESOURCES["chart_of_accounts"]
-
-
-# -- bulk endpoints ----------------------------------------------------------------------------
-def _ids(call: Call) -> list[str]:
-    ids = [part.strip() for part in (call.query.get("ids") or "").split(",") if part.strip()]
-    if not ids:
-        raise invalid_parameter("ids is required: a comma-separated list of ids.")
-    return ids
-
-
-def _items(call: Call, limit: int | None = None) -> list[dict[str, Any]]:
-    body = call.body
-    if not isinstance(body, list) or not body:
-        raise invalid_body("Request body must be a non-empty JSON array.")
-    if limit is not None and len(body) > limit:
-        raise invalid_body(f"You can send at most {limit} objects in one bulk request.")
-    if not all(isinstance(item, dict) for item in body):
-        raise invalid_body("Each element of the array must be a JSON object.")
-    return body
-
-
-def bulk_create(kind: str) -> Callable[[Call], Reply]:
-    """POST …/bulk: up to BULK_CREATE_LIMIT objects, all or none -> 201 {"<plural>": [...]}."""
-    spec, res = KINDS[kind], RESOURCES[kind]
-    return lambda call: Reply(
-        201, {spec.wrapper: [generic.create(call.ctx, res, body) for body in _items(call, BULK_CREATE_LIMIT)]}
-    )
-
-
-def bulk_update(kind: str) -> Callable[[Call], Reply]:
-    """PATCH …/bulk: each object names its id; all or none -> 200 {"<plural>": [...]}."""
-    spec, res = KINDS[kind], RESOURCES[kind]
-
-    def handler(call: Call) -> Reply:
-        results = []
-        for body in _items(call):
-            if not isinstance(body.get("id"), str) or not body["id"]:
-                raise invalid_body("id: must not be blank")
-            results.append(generic.update(call.ctx, res, body["id"], body))
-        return Reply(200, {spec.wrapper: results})
-
-    return handler
-
-
-def bulk_set_archived(kind: str, archived: bool) -> Callable[[Call], Reply]:
-    """POST …/bulk/archive|restore?ids=a,b -> 200 {"<plural>": [...]}."""
-    spec, res = KINDS[kind], RESOURCES[kind]
-    return lambda call: Reply(
-        200, {spec.wrapper: [generic.set_archived(call.ctx, res, i, archived) for i in _ids(call)]}
-    )
 
 
 # -- seed --------------------------------------------------------------------------------------

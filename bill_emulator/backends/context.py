@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
 
 from bill_emulator.clock import Clock
 from bill_emulator.fake import Fake
@@ -11,8 +11,12 @@ from bill_emulator.ids import IdFactory
 from bill_emulator.store import Store
 from bill_emulator.timefmt import format_timestamp
 
-if TYPE_CHECKING:
-    from bill_emulator.deviations import ListDeviations
+
+class ListPager(Protocol):
+    """Pages a list as a BILL that deviates from its documents would (deviations.ListDeviations). The
+    list engine sits above this module, so its types are not named here."""
+
+    def run(self, ctx: Context, resource: Any, query: Any, parent_id: str | None) -> Any: ...
 
 
 @dataclass
@@ -25,21 +29,12 @@ class Context:
     user_id: str | None = None
     organization_id: str | None = None  # the organization an AP/AR or partner-user call acts on
     params: dict[str, Any] | None = None
-    deviations: ListDeviations | None = None  # how lists deviate from BILL's documents (off by default)
+    deviations: ListPager | None = None  # how lists deviate from BILL's documents (off by default)
+    session_id: str | None = None  # the caller's session (MFA trust is a session's)
 
     def now(self) -> str:
         """The current time as BILL renders timestamps."""
         return format_timestamp(self.clock.now())
 
     def with_scope(self, scope: str) -> Context:
-        return Context(
-            self.store,
-            self.clock,
-            self.ids,
-            self.fake,
-            scope,
-            self.user_id,
-            self.organization_id,
-            self.params,
-            self.deviations,
-        )
+        return replace(self, scope=scope)

@@ -10,23 +10,29 @@ from typing import Any
 import orjson
 
 from bill_emulator.backends import generic, invoices, vendors
-from bill_emulator.backends.bills import (
+from bill_emulator.backends.context import Context
+from bill_emulator.backends.customers import CUSTOMERS
+from bill_emulator.backends.line_items import (
     EMPTY,
-    Family,
+    LineItemFamily,
     LineSpec,
     apply_rates,
     build_line,
     check_lines,
-    classifications,
-    day,
-    money,
 )
-from bill_emulator.backends.context import Context
-from bill_emulator.backends.customers import CUSTOMERS
-from bill_emulator.backends.vendors import reject_unknown, required_id
 from bill_emulator.errors import invalid_body, unprocessable
 from bill_emulator.resources import Resource, register
-from bill_emulator.seedplan import SeedPlan
+from bill_emulator.seedplan import SeedPlan, fast_ids
+from bill_emulator.timefmt import format_timestamp
+from bill_emulator.validation import (
+    classification_ids,
+    day,
+    money,
+    reject_unknown,
+    require_keys,
+    required_id,
+    text,
+)
 
 CREDIT_MEMO_PREFIX = "0cm"
 VENDOR_CREDIT_PREFIX = "0vc"
@@ -62,9 +68,7 @@ def applied_status(amount: float, applied: float) -> str:
 def _common(ctx: Context, body: dict[str, Any], fields: dict[str, Any]) -> None:
     for key in ("referenceNumber", "description"):
         if key in body:
-            if not isinstance(body[key], str) or len(body[key]) > 4000:
-                raise invalid_body(f"{key}: must be a string")
-            fields[key] = body[key]
+            fields[key] = text(body, key, message=f"{key}: must be a string")
     if "creditDate" in body:
         fields["creditDate"] = day(body["creditDate"], "creditDate")
 
@@ -142,9 +146,7 @@ def validate_credit_memo(
 ) -> dict[str, Any]:
     reject_unknown(body, _MEMO_FIELDS)
     if replace:
-        missing = [k for k in ("customerId", "creditDate", "creditMemoLineItems") if k not in body]
-        if missing:
-            raise invalid_body("; ".join(f"{k}: must not be null" for k in missing))
+        require_keys(body, ("customerId", "creditDate", "creditMemoLineItems"))
     fields: dict[str, Any] = {}
     if "customerId" in body:
         fields["customerId"] = generic.get(ctx, CUSTOMERS, required_id(body, "customerId"))["id"]
@@ -158,7 +160,7 @@ def validate_credit_memo(
             raise invalid_body("salesTaxPercentage: must be between 0 and 100")
         fields["salesTaxPercentage"] = percentage
     if "classifications" in body:
-        fields["classifications"] = classifications(
+        fields["classifications"] = classification_ids(
             _CLASSIFICATIONS, body["classifications"], "classifications"
         )
     if "creditMemoLineItems" in body:
@@ -178,9 +180,8 @@ CREDIT_MEMOS = register(
         sorts=SORTS,
     )
 )
-CREDIT_MEMO_FAMILY = Family(
+CREDIT_MEMO_FAMILY = LineItemFamily(
     CREDIT_MEMOS,
-    "creditMemoId",
     "creditMemoLineItems",
     CREDIT_MEMO_LINE,
     validate_credit_memo,
@@ -240,9 +241,7 @@ def validate_vendor_credit(
 ) -> dict[str, Any]:
     reject_unknown(body, _CREDIT_FIELDS)
     if replace:
-        missing = [k for k in ("vendorId", "creditDate", "vendorCreditLineItems") if k not in body]
-        if missing:
-            raise invalid_body("; ".join(f"{k}: must not be null" for k in missing))
+        require_keys(body, ("vendorId", "creditDate", "vendorCreditLineItems"))
     if existing is not None and existing["archived"]:
         raise unprocessable(f"Vendor credit {existing['id']} is archived and cannot be changed.")
     fields: dict[str, Any] = {}
@@ -269,9 +268,8 @@ VENDOR_CREDITS = register(
         sorts=SORTS,
     )
 )
-VENDOR_CREDIT_FAMILY = Family(
+VENDOR_CREDIT_FAMILY = LineItemFamily(
     VENDOR_CREDITS,
-    "vendorCreditId",
     "vendorCreditLineItems",
     VENDOR_CREDIT_LINE,
     validate_vendor_credit,
@@ -306,7 +304,7 @@ def seed_vendor_credits(plan: SeedPlan, new_id: Any) -> list[dict[str, Any]]:
         vendor = f.choice(active)
         latest = max(plan.end - timedelta(days=30), created_of[vendor["id"]])
         created_at = f.moment_between(max(plan.start, created_of[vendor["id"]]), latest)
-        created = vendors.stamp(created_at)
+        created = format_timestamp(created_at)
         reason = f.choice(_REASONS)
         credit = build_vendor_credit(
             ctx,
@@ -337,7 +335,7 @@ def seed_vendor_credits(plan: SeedPlan, new_id: Any) -> list[dict[str, Any]]:
 def seed(plan: SeedPlan) -> None:
     """Credit memos for customers; about 60% applied to one of the customer's open invoices."""
     ctx, f = plan.ctx, plan.ctx.fake
-    new_id = vendors.fast_ids(ctx, "credit-memos")
+    new_id = fast_ids(ctx, "credit-memos")
     customers: dict[str, dict[str, Any]] = plan.extra["customers"]
     open_by_customer: dict[str, list[tuple[str, float, str]]] = {}
     for invoice_id, customer_id, due, created in ctx.store.execute(

@@ -7,23 +7,11 @@ from typing import Any
 from bill_emulator.backends import generic
 from bill_emulator.backends.context import Context
 from bill_emulator.errors import invalid_body, unprocessable
-from bill_emulator.handlers import Call, Reply
 from bill_emulator.resources import EQ_NE, NAME, SETS, Field, Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
+from bill_emulator.validation import blank_address, json_object, reject_unknown, require_fields, text
 
 CURRENCIES = ("USD", "USD", "USD", "USD", "CAD", "EUR", "GBP")
-
-
-def _blank_address() -> dict[str, str]:
-    return {
-        "line1": "",
-        "line2": "",
-        "city": "",
-        "stateOrProvince": "",
-        "zipOrPostalCode": "",
-        "country": "",
-        "countryName": "",
-    }
 
 
 def build_customer(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
@@ -44,8 +32,8 @@ def build_customer(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         "contact": {"firstName": first, "lastName": last},
         "invoiceCurrency": "USD",
         "accountType": "BUSINESS",
-        "billingAddress": _blank_address(),
-        "shippingAddress": _blank_address(),
+        "billingAddress": blank_address(),
+        "shippingAddress": blank_address(),
         "balance": {"amount": 0.0},
         "hasBankAccount": False,
         "authorizedToCharge": False,
@@ -76,20 +64,17 @@ def validate_customer(ctx: Context, body: dict[str, Any], existing: dict[str, An
         "billingAddress",
         "shippingAddress",
     }
-    unknown = sorted(set(body) - writable - {"id"})
-    if unknown:
-        raise invalid_body(f"Unrecognized field(s): {', '.join(unknown)}.")
+    reject_unknown(body, writable | {"id"})
     if existing is None and not body.get("name"):
         raise invalid_body("name: must not be blank")
     for key, limit in (("name", 100), ("companyName", 250), ("accountNumber", 100)):
-        value = body.get(key)
-        if value is not None and (not isinstance(value, str) or len(value) > limit):
-            raise invalid_body(f"{key}: must be a string of at most {limit} characters")
+        if body.get(key) is not None:
+            text(body, key, limit)
     if "accountType" in body and body["accountType"] not in ("BUSINESS", "PERSON", "NONE"):
         raise invalid_body("accountType: must be one of BUSINESS, PERSON, NONE")
     for key in ("contact", "billingAddress", "shippingAddress"):
-        if key in body and not isinstance(body[key], dict):
-            raise invalid_body(f"{key}: must be an object")
+        if key in body:
+            json_object(body[key], key)
     return {k: v for k, v in body.items() if k != "id"}
 
 
@@ -148,9 +133,7 @@ def validate_bank_account(
     ctx: Context, body: dict[str, Any], existing: dict[str, Any] | None
 ) -> dict[str, Any]:
     if existing is None:
-        missing = [k for k in ("nameOnAccount", "routingNumber", "accountNumber") if not body.get(k)]
-        if missing:
-            raise invalid_body("; ".join(f"{k}: must not be blank" for k in missing))
+        require_fields(body, ("nameOnAccount", "routingNumber", "accountNumber"))
     routing = body.get("routingNumber")
     if routing is not None and (not str(routing).isdigit() or len(str(routing)) != 9):
         raise invalid_body("routingNumber: must be 9 digits")
@@ -178,70 +161,51 @@ CUSTOMER_BANK_ACCOUNTS = register(
 )
 
 
-def list_bank_accounts(call: Call) -> Reply:
-    from bill_emulator.handlers import list_body
-
-    customer = generic.get(call.ctx, CUSTOMERS, call.path["customerId"])
-    return list_body(call, CUSTOMER_BANK_ACCOUNTS, "org", parent_id=customer["id"])
+def get_customer(ctx: Context, customer_id: str) -> dict[str, Any]:
+    return generic.get(ctx, CUSTOMERS, customer_id)
 
 
-def create_bank_account(call: Call) -> Reply:
-    customer = generic.get(call.ctx, CUSTOMERS, call.path["customerId"])
+def create_bank_account(ctx: Context, customer_id: str, body: Any) -> dict[str, Any]:
+    """A customer needs a billing address first; hasBankAccount follows."""
+    customer = get_customer(ctx, customer_id)
     if not customer["billingAddress"].get("line1"):
         raise unprocessable("Customer billing address is required before adding a bank account.")
-    account = generic.create(call.ctx, CUSTOMER_BANK_ACCOUNTS, call.body, parent_id=customer["id"])
+    account = generic.create(ctx, CUSTOMER_BANK_ACCOUNTS, body, parent_id=customer["id"])
     if not customer.get("hasBankAccount"):
         customer["hasBankAccount"] = True
-        generic.save(call.ctx, CUSTOMERS, customer)
-    return Reply(201, account)
+        generic.save(ctx, CUSTOMERS, customer)
+    return account
 
 
-def get_bank_account(call: Call) -> Reply:
-    return Reply(
-        200,
-        generic.get(call.ctx, CUSTOMER_BANK_ACCOUNTS, call.path["bankAccountId"], call.path["customerId"]),
-    )
+def get_bank_account(ctx: Context, customer_id: str, account_id: str) -> dict[str, Any]:
+    return generic.get(ctx, CUSTOMER_BANK_ACCOUNTS, account_id, customer_id)
 
 
-def update_bank_account(call: Call) -> Reply:
-    return Reply(
-        200,
-        generic.update(
-            call.ctx,
-            CUSTOMER_BANK_ACCOUNTS,
-            call.path["bankAccountId"],
-            call.body,
-            parent_id=call.path["customerId"],
-        ),
-    )
+def update_bank_account(ctx: Context, customer_id: str, account_id: str, body: Any) -> dict[str, Any]:
+    return generic.update(ctx, CUSTOMER_BANK_ACCOUNTS, account_id, body, parent_id=customer_id)
 
 
-def archive_bank_account(call: Call) -> Reply:
-    customer_id = call.path["customerId"]
-    account = generic.set_archived(
-        call.ctx, CUSTOMER_BANK_ACCOUNTS, call.path["bankAccountId"], True, customer_id
-    )
+def archive_bank_account(ctx: Context, customer_id: str, account_id: str) -> dict[str, Any]:
+    """The customer's last active bank account gone, hasBankAccount turns false."""
+    account = generic.set_archived(ctx, CUSTOMER_BANK_ACCOUNTS, account_id, True, customer_id)
     active = [
-        r
-        for r in call.ctx.store.find("customer_bank_accounts", call.ctx.scope, customer_id)
-        if not r.body["archived"]
+        r for r in ctx.store.find("customer_bank_accounts", ctx.scope, customer_id) if not r.body["archived"]
     ]
     if not active:
-        customer = generic.get(call.ctx, CUSTOMERS, customer_id)
+        customer = get_customer(ctx, customer_id)
         customer["hasBankAccount"] = False
-        generic.save(call.ctx, CUSTOMERS, customer)
-    return Reply(200, account)
+        generic.save(ctx, CUSTOMERS, customer)
+    return account
 
 
-def set_charge_authorization(call: Call) -> Reply:
-    """POST /v3/customers/{customerId}/charge-authorization {"authorizedToCharge": true}."""
-    body = call.body
+def set_charge_authorization(ctx: Context, customer_id: str, body: Any) -> dict[str, Any]:
+    """{"authorizedToCharge": true|false}."""
     if not isinstance(body, dict) or not isinstance(body.get("authorizedToCharge"), bool):
         raise invalid_body("authorizedToCharge: must be true or false")
-    customer = generic.get(call.ctx, CUSTOMERS, call.path["customerId"])
+    customer = get_customer(ctx, customer_id)
     customer["authorizedToCharge"] = body["authorizedToCharge"]
-    generic.save(call.ctx, CUSTOMERS, customer)
-    return Reply(200, customer)
+    generic.save(ctx, CUSTOMERS, customer)
+    return customer
 
 
 # -- seed ------------------------------------------------------------------------------------

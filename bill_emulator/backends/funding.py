@@ -10,6 +10,7 @@ app; the emulator lets that happen IDENTITY_SECONDS after the nomination.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -19,11 +20,18 @@ from bill_emulator.backends.context import Context
 from bill_emulator.backends.mfa import require_admin, require_trusted
 from bill_emulator.errors import invalid_body, invalid_parameter, not_found, unprocessable
 from bill_emulator.fake import parse_timestamp
-from bill_emulator.handlers import ORG, Call, Reply, list_body, page_payload
 from bill_emulator.query import Page
 from bill_emulator.resources import EQ_NE_IN, SETS, Field, Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
 from bill_emulator.timefmt import format_timestamp
+from bill_emulator.validation import (
+    body_object,
+    boolean,
+    json_number,
+    not_text,
+    reject_unknown,
+    require_fields,
+)
 
 SANDBOX_DEPOSIT = 0.50
 MAX_VERIFY_ATTEMPTS = 3
@@ -102,13 +110,9 @@ def validate_bank_account(
                 "/v3/funding-accounts/banks instead."
             )
     allowed = (_BANK_CREATE | {"chartOfAccountId"}) if creating else _BANK_UPDATE
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise invalid_body(f"Unrecognized field(s): {', '.join(unknown)}.")
+    reject_unknown(body, allowed)
     if creating:
-        missing = [k for k in ("nameOnAccount", "routingNumber", "accountNumber") if not body.get(k)]
-        if missing:
-            raise invalid_body("; ".join(f"{k}: must not be blank" for k in missing))
+        require_fields(body, ("nameOnAccount", "routingNumber", "accountNumber"))
         routing, number = str(body["routingNumber"]), str(body["accountNumber"])
         if not routing.isdigit() or len(routing) != 9:
             raise invalid_body("routingNumber: must be 9 digits")
@@ -123,8 +127,8 @@ def validate_bank_account(
         raise invalid_body("type: must be CHECKING or SAVINGS")
     if "ownerType" in body and body["ownerType"] not in ("BUSINESS", "PERSONAL"):
         raise invalid_body("ownerType: must be BUSINESS or PERSONAL")
-    if "accessToAdmins" in body and not isinstance(body["accessToAdmins"], bool):
-        raise invalid_body("accessToAdmins: must be true or false")
+    if "accessToAdmins" in body:
+        boolean(body["accessToAdmins"], "accessToAdmins")
     if "default" in body:
         default = body["default"]
         if not isinstance(default, dict) or set(default) - {"payables", "receivables"}:
@@ -161,14 +165,11 @@ BANK_ACCOUNTS = register(
 )
 
 
-def create_bank_account(call: Call) -> Reply:
-    """POST /v3/funding-accounts/banks: ADMINISTRATOR on an MFA-trusted session; status PENDING."""
-    ctx = call.ctx
+def create_bank_account(ctx: Context, body: Any) -> dict[str, Any]:
+    """An ADMINISTRATOR on an MFA-trusted session adds one; its status starts PENDING."""
     require_admin(ctx)
-    require_trusted(call)
-    if not isinstance(call.body, dict):
-        raise invalid_body("Request body must be a JSON object.")
-    account = generic.create(ctx, BANK_ACCOUNTS, call.body)
+    require_trusted(ctx)
+    account = generic.create(ctx, BANK_ACCOUNTS, body_object(body))
     # The creating administrator proved who they are (MFA-trusted session): a verified user of it.
     generic.create(
         ctx,
@@ -176,16 +177,11 @@ def create_bank_account(call: Call) -> Reply:
         {"bankAccountId": account["id"], "userId": ctx.user_id, "verificationStatus": "VERIFIED"},
         parent_id=ctx.user_id,
     )
-    return Reply(201, account)
+    return account
 
 
-def list_bank_accounts(call: Call) -> Reply:
-    """GET /v3/funding-accounts/banks (filter on id as `bankAccountId`, as BILL's example does)."""
-    return list_body(call, BANK_ACCOUNTS, ORG)
-
-
-def get_bank_account(call: Call) -> Reply:
-    return Reply(200, generic.get(call.ctx, BANK_ACCOUNTS, call.path["bankAccountId"]))
+def get_bank_account(ctx: Context, account_id: str) -> dict[str, Any]:
+    return generic.get(ctx, BANK_ACCOUNTS, account_id)
 
 
 def _usable(account: dict[str, Any], action: str) -> None:
@@ -210,24 +206,22 @@ def _one_default(ctx: Context, account: dict[str, Any]) -> None:
                 generic.save(ctx, BANK_ACCOUNTS, other)
 
 
-def update_bank_account(call: Call) -> Reply:
-    """PATCH: VERIFIED accounts only; routing and account numbers and type never change."""
-    ctx = call.ctx
-    account = generic.get(ctx, BANK_ACCOUNTS, call.path["bankAccountId"])
-    if isinstance(call.body, dict):
-        validate_bank_account(ctx, call.body, account)  # field errors first (400), then state (422)
+def update_bank_account(ctx: Context, account_id: str, body: Any) -> dict[str, Any]:
+    """VERIFIED accounts only; routing and account numbers and type never change."""
+    account = generic.get(ctx, BANK_ACCOUNTS, account_id)
+    if isinstance(body, dict):
+        validate_bank_account(ctx, body, account)  # field errors first (400), then state (422)
     _usable(account, "update it")
-    updated = generic.update(ctx, BANK_ACCOUNTS, account["id"], call.body)
+    updated = generic.update(ctx, BANK_ACCOUNTS, account["id"], body)
     _one_default(ctx, updated)
-    return Reply(200, updated)
+    return updated
 
 
-def archive_bank_account(call: Call) -> Reply:
-    """POST …/archive: the account and the signed-in user's access to it must be VERIFIED."""
-    ctx = call.ctx
-    account = generic.get(ctx, BANK_ACCOUNTS, call.path["bankAccountId"])
+def archive_bank_account(ctx: Context, account_id: str) -> dict[str, Any]:
+    """The account and the signed-in user's access to it must be VERIFIED."""
+    account = generic.get(ctx, BANK_ACCOUNTS, account_id)
     if account["archived"]:
-        return Reply(200, account)
+        return account
     _usable(account, "archive it")
     _settle_users(ctx)
     mine = [
@@ -242,34 +236,30 @@ def archive_bank_account(call: Call) -> Reply:
         )
     account["archived"] = True
     account["default"] = {"payables": False, "receivables": False}
-    return Reply(200, generic.save(ctx, BANK_ACCOUNTS, account))
+    return generic.save(ctx, BANK_ACCOUNTS, account)
 
 
-def verify_bank_account(call: Call) -> Reply:
-    """POST …/verify {depositAmount}: the test deposit (0.50 in the sandbox) -> {verified}."""
-    ctx = call.ctx
-    account = generic.get(ctx, BANK_ACCOUNTS, call.path["bankAccountId"])
-    body = call.body
-    amount = body.get("depositAmount") if isinstance(body, dict) else None
-    if isinstance(amount, bool) or not isinstance(amount, (int, float)):
-        raise invalid_body("depositAmount: must be a number")
+def verify_bank_account(ctx: Context, account_id: str, body: Any) -> dict[str, Any]:
+    """{depositAmount}: the test deposit (0.50 in the sandbox) -> {verified}."""
+    account = generic.get(ctx, BANK_ACCOUNTS, account_id)
+    amount = json_number(body.get("depositAmount") if isinstance(body, dict) else None, "depositAmount")
     if account["archived"]:
         raise unprocessable(f"Bank account {account['id']} is archived.")
     if account["status"] == "VERIFIED":
-        return Reply(200, {"verified": True})
+        return {"verified": True}
     if account["status"] == "INVALID":
         raise unprocessable("Bank account verification failed three times. Add the bank account again.")
     if abs(float(amount) - SANDBOX_DEPOSIT) < 0.005:
         account["status"] = "VERIFIED"
         generic.save(ctx, BANK_ACCOUNTS, account)
-        return Reply(200, {"verified": True})
+        return {"verified": True}
     key = f"bank-verify-attempts:{account['id']}"
     attempts = int(ctx.store.meta(key) or "0") + 1
     ctx.store.set_meta(key, str(attempts))
     if attempts >= MAX_VERIFY_ATTEMPTS:
         account["status"] = "INVALID"
         generic.save(ctx, BANK_ACCOUNTS, account)
-    return Reply(200, {"verified": False})
+    return {"verified": False}
 
 
 # -- bank account users -----------------------------------------------------------------------
@@ -317,28 +307,24 @@ def _settle_users(ctx: Context) -> None:
             generic.save(ctx, BANK_ACCOUNT_USERS, user)
 
 
-def _current_user(call: Call) -> str | None:
-    value = (call.query.get("currentUser") or "false").lower()
+def settle_nominations(ctx: Context) -> None:
+    """_settle_users for a read (a transaction of its own; writes run in one already)."""
+    with ctx.store.transaction():
+        _settle_users(ctx)
+
+
+def current_user(ctx: Context, query: Mapping[str, str]) -> str | None:
+    """`?currentUser=true` lists the signed-in user's account users only (their parent is the user)."""
+    value = (query.get("currentUser") or "false").lower()
     if value not in ("true", "false"):
         raise invalid_parameter("currentUser must be true or false.")
-    return call.ctx.user_id if value == "true" else None
+    return ctx.user_id if value == "true" else None
 
 
-def list_bank_account_users(call: Call) -> Reply:
-    """GET …/banks/users?currentUser=: every user of the organization's bank accounts, or only mine."""
-    with call.ctx.store.transaction():
-        _settle_users(call.ctx)
-    return list_body(call, BANK_ACCOUNT_USERS, ORG, parent_id=_current_user(call))
-
-
-def nominate_bank_account_user(call: Call) -> Reply:
-    """POST …/banks/users/nominate {bankAccountId, userId}: the user must verify their identity next."""
-    ctx, body = call.ctx, call.body
-    if not isinstance(body, dict):
-        raise invalid_body("Request body must be a JSON object.")
-    missing = [k for k in ("bankAccountId", "userId") if not isinstance(body.get(k), str) or not body[k]]
-    if missing:
-        raise invalid_body("; ".join(f"{k}: must not be blank" for k in missing))
+def nominate_bank_account_user(ctx: Context, body: Any) -> None:
+    """{bankAccountId, userId}: the user must verify their identity next."""
+    body = body_object(body)
+    require_fields(body, ("bankAccountId", "userId"), blank=not_text)
     account = generic.get(ctx, BANK_ACCOUNTS, body["bankAccountId"])
     user = ctx.store.get("users", body["userId"])
     if user is None or user.scope != ctx.scope or user.body.get("archived"):
@@ -363,16 +349,30 @@ def nominate_bank_account_user(call: Call) -> Reply:
             {"bankAccountId": account["id"], "userId": user.id, "verificationStatus": "NOMINATED"},
             parent_id=user.id,
         )
-    return Reply(200, {"status": "SUCCESS"})
 
 
-def archive_bank_account_user(call: Call) -> Reply:
-    """POST …/banks/users/{bankAccountUserId}/archive: archived, verificationStatus UNVERIFIED."""
-    ctx = call.ctx
+def archive_bank_account_user(ctx: Context, user_id: str) -> dict[str, Any]:
+    """Archived, verificationStatus UNVERIFIED."""
     _settle_users(ctx)
-    user = generic.get(ctx, BANK_ACCOUNT_USERS, call.path["bankAccountUserId"])
+    user = generic.get(ctx, BANK_ACCOUNT_USERS, user_id)
     user.update(archived=True, verificationStatus="UNVERIFIED")
-    return Reply(200, generic.save(ctx, BANK_ACCOUNT_USERS, user))
+    return generic.save(ctx, BANK_ACCOUNT_USERS, user)
+
+
+def funding_banks(ctx: Context) -> list[dict[str, Any]]:
+    """The organization's bank accounts that can fund payments ({id, name, verified})."""
+    rows = [r for r in ctx.store.find("bank_accounts", ctx.scope) if not r.body.get("archived")]
+    if rows:
+        return [
+            {
+                "id": r.id,
+                "name": f"{r.body.get('bankName') or 'Bank account'} ...{str(r.body.get('accountNumber') or '')[-4:]}",
+                "verified": r.body.get("status") not in ("NOT_VERIFIED", "PENDING"),
+            }
+            for r in rows
+        ]
+    fallback = ctx.store.meta(f"ap-funding:{ctx.scope}")
+    return [{"id": fallback, "name": "Operating account ...4321", "verified": True}] if fallback else []
 
 
 # -- card accounts -----------------------------------------------------------------------------
@@ -429,10 +429,9 @@ CARD_ACCOUNT_USERS = register(
 _CARD_USER_FIELDS = ("cardAccountId", "userId", "archived", "verificationStatus")
 
 
-def list_card_accounts(call: Call) -> Reply:
-    """GET …/cards?cardUserStatus=VERIFIED|NOMINATED: the cards the signed-in user may pay with, plus rates."""
-    ctx = call.ctx
-    status = call.query.get("cardUserStatus")
+def list_card_accounts(ctx: Context, query: Mapping[str, str]) -> dict[str, Any]:
+    """`?cardUserStatus=VERIFIED|NOMINATED`: the cards the signed-in user may pay with, plus rates."""
+    status = query.get("cardUserStatus")
     if status not in ("VERIFIED", "NOMINATED"):
         raise invalid_parameter("cardUserStatus is required and can only be one of VERIFIED,NOMINATED.")
     mine = {
@@ -442,34 +441,30 @@ def list_card_accounts(call: Call) -> Reply:
     }
     cards = [r.body for r in ctx.store.find("card_accounts", ctx.scope)]
     default = next((c["id"] for c in cards if c["default"]["payables"] and not c["archived"]), None)
-    return Reply(
-        200,
-        {
-            "rates": {
-                "defaultCardAccountId": default,
-                "funding": {"creditCardRate": CARD_RATE, "debitCardRate": CARD_RATE},
-                "activePromotion": None,
-            },
-            "cards": [c for c in cards if c["id"] in mine],
+    return {
+        "rates": {
+            "defaultCardAccountId": default,
+            "funding": {"creditCardRate": CARD_RATE, "debitCardRate": CARD_RATE},
+            "activePromotion": None,
         },
-    )
+        "cards": [c for c in cards if c["id"] in mine],
+    }
 
 
-def get_card_account(call: Call) -> Reply:
-    return Reply(200, generic.get(call.ctx, CARD_ACCOUNTS, call.path["cardAccountId"]))
+def get_card_account(ctx: Context, account_id: str) -> dict[str, Any]:
+    return generic.get(ctx, CARD_ACCOUNTS, account_id)
 
 
-def list_card_account_users(call: Call) -> Reply:
-    """GET …/cards/users?currentUser=: card account users carry no id or times of their own."""
-    page = generic.list_page(call.ctx, CARD_ACCOUNT_USERS, call.query, parent_id=_current_user(call))
+def card_account_users_page(ctx: Context, query: Mapping[str, str]) -> Page:
+    """`?currentUser=`: card account users carry no id or times of their own."""
+    page = generic.list_page(ctx, CARD_ACCOUNT_USERS, query, parent_id=current_user(ctx, query))
     bodies = [orjson.dumps({k: orjson.loads(b)[k] for k in _CARD_USER_FIELDS}).decode() for b in page.bodies]
-    return Reply(200, raw=page_payload(Page(bodies, page.next_token, page.prev_token)))
+    return Page(bodies, page.next_token, page.prev_token)
 
 
-def card_funding_purposes(call: Call) -> Reply:
-    """GET …/cards/funding-purposes?vendorId=&brand=: an empty 200 when BILL knows the vendor's industry."""
-    ctx = call.ctx
-    vendor_id, brand = call.query.get("vendorId"), (call.query.get("brand") or "").lower()
+def card_funding_purposes(ctx: Context, query: Mapping[str, str]) -> dict[str, Any] | None:
+    """`?vendorId=&brand=`: nothing (an empty 200) when BILL knows the vendor's industry."""
+    vendor_id, brand = query.get("vendorId"), (query.get("brand") or "").lower()
     if not vendor_id or not brand:
         raise invalid_parameter("vendorId and brand are required.")
     if brand not in CARD_BRANDS:
@@ -478,14 +473,11 @@ def card_funding_purposes(call: Call) -> Reply:
     if vendor is None or vendor.scope != ctx.scope:
         raise not_found("Vendor", vendor_id)
     if vendor.body.get("networkStatus") == "CONNECTED_RPPS":  # a national biller: industry on file
-        return Reply(200)
-    return Reply(
-        200,
-        {
-            "lastUsedPurpose": ctx.store.meta(f"card-funding-purpose:{vendor_id}"),
-            "results": [{"category": c, "subCategories": list(subs)} for c, subs in FUNDING_PURPOSES],
-        },
-    )
+        return None
+    return {
+        "lastUsedPurpose": ctx.store.meta(f"card-funding-purpose:{vendor_id}"),
+        "results": [{"category": c, "subCategories": list(subs)} for c, subs in FUNDING_PURPOSES],
+    }
 
 
 # -- AP Cards and permissions ------------------------------------------------------------------
@@ -504,16 +496,14 @@ def build_ap_card(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
 AP_CARDS = register(Resource("ap_cards", "AP Card", "apc", build_ap_card))
 
 
-def list_ap_cards(call: Call) -> Reply:
-    """GET …/ap-cards: a plain array (no paging)."""
-    return Reply(200, [r.body for r in call.ctx.store.find("ap_cards", call.ctx.scope)])
+def list_ap_cards(ctx: Context) -> list[dict[str, Any]]:
+    """A plain array (no paging)."""
+    return [r.body for r in ctx.store.find("ap_cards", ctx.scope)]
 
 
-def permissions(call: Call) -> Reply:
-    """GET …/permissions: what the organization and the signed-in user may fund payments with."""
-    ctx = call.ctx
-    with ctx.store.transaction():
-        _settle_users(ctx)
+def permissions(ctx: Context) -> dict[str, Any]:
+    """What the organization and the signed-in user may fund payments with."""
+    settle_nominations(ctx)
     verified_banks = {
         r.id
         for r in ctx.store.find("bank_accounts", ctx.scope)
@@ -526,20 +516,17 @@ def permissions(call: Call) -> Reply:
     )
     cards = [r.body for r in ctx.store.find("card_accounts", ctx.scope) if not r.body["archived"]]
     usable = [c for c in cards if c["status"] == "VERIFIED"]
-    return Reply(
-        200,
-        {
-            "organization": {
-                "card": {
-                    "payByCard": bool(cards),
-                    "fundingEnabled": bool(usable),
-                    "amexAllowed": any(c["brand"] == "amex" for c in usable),
-                },
-                "wallet": {"fundingEnabled": False},
+    return {
+        "organization": {
+            "card": {
+                "payByCard": bool(cards),
+                "fundingEnabled": bool(usable),
+                "amexAllowed": any(c["brand"] == "amex" for c in usable),
             },
-            "user": {"payOnline": pay_online},
+            "wallet": {"fundingEnabled": False},
         },
-    )
+        "user": {"payOnline": pay_online},
+    }
 
 
 # -- seed --------------------------------------------------------------------------------------

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from bill_emulator.backends.context import Context
-from bill_emulator.errors import invalid_body, not_found
+from bill_emulator.errors import not_found
 from bill_emulator.query import ListQuery, Page, parse_list_query, run_list
 from bill_emulator.resources import Resource
+from bill_emulator.validation import body_object
 
 READ_ONLY = frozenset({"id", "createdTime", "updatedTime", "createdBy"})
 
@@ -25,8 +27,7 @@ def deep_merge(base: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, An
 
 
 def _fields(ctx: Context, res: Resource, body: Any, existing: dict[str, Any] | None) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise invalid_body("Request body must be a JSON object.")
+    body = body_object(body)
     if res.validate is not None:
         return res.validate(ctx, body, existing)
     return {k: v for k, v in body.items() if k not in READ_ONLY}
@@ -125,3 +126,24 @@ def delete(ctx: Context, res: Resource, object_id: str) -> dict[str, Any]:
     obj = get(ctx, res, object_id)
     ctx.store.delete(res.kind, object_id)
     return obj
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A resource with nothing but the generic rules: the model handlers.crud serves for a Resource."""
+
+    res: Resource
+    bulk_key: str | None = None
+    max_bulk: int | None = None
+
+    def get(self, ctx: Context, object_id: str) -> dict[str, Any]:
+        return get(ctx, self.res, object_id)
+
+    def create(self, ctx: Context, body: Any) -> dict[str, Any]:
+        return create(ctx, self.res, body)
+
+    def update(self, ctx: Context, object_id: str, body: Any, replace: bool) -> dict[str, Any]:
+        return update(ctx, self.res, object_id, body, replace=replace)
+
+    def set_archived(self, ctx: Context, object_id: str, archived: bool) -> dict[str, Any]:
+        return set_archived(ctx, self.res, object_id, archived)

@@ -3,19 +3,19 @@ charges (BILL's AR workflow, chapters 4 and 6). Amounts always agree: dueAmount 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from bill_emulator.backends import generic
-from bill_emulator.backends.bills import classifications, day
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.customers import CUSTOMERS
 from bill_emulator.errors import BillApiError, invalid_body, not_found, unprocessable
 from bill_emulator.fake import parse_timestamp
-from bill_emulator.handlers import Call, Reply
 from bill_emulator.resources import EQ_IN, EQ_NE_IN, RANGE, SETS, Field, Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
 from bill_emulator.timefmt import format_date, format_timestamp
+from bill_emulator.validation import body_object, classification_ids, day, numeric, objects
 
 _LINE_CLASSIFICATIONS = (
     "chartOfAccountId",
@@ -28,21 +28,12 @@ _LINE_CLASSIFICATIONS = (
 _CLASSIFICATIONS = ("accountingClassId", "departmentId", "jobId", "locationId")
 
 
-def _money(value: Any, name: str) -> float:
-    if isinstance(value, bool):
-        raise invalid_body(f"{name}: must be a number")
-    try:
-        return round(float(value), 2)
-    except (TypeError, ValueError):
-        raise invalid_body(f"{name}: must be a number") from None
-
-
 def build_line(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     quantity = float(data.get("quantity", 1) or 1)
     if "price" in data:
-        price = _money(data["price"], "invoiceLineItems.price")
+        price = numeric(data["price"], "invoiceLineItems.price")
     elif "amount" in data:
-        price = round(_money(data["amount"], "invoiceLineItems.amount") / quantity, 2)
+        price = round(numeric(data["amount"], "invoiceLineItems.amount") / quantity, 2)
     else:
         price = 0.0
     classifications = {key: None for key in _LINE_CLASSIFICATIONS}
@@ -134,15 +125,14 @@ def validate_invoice(ctx: Context, body: dict[str, Any], existing: dict[str, Any
         fields["customerId"] = customer_id
     lines = body.get("invoiceLineItems")
     if lines is not None or creating:
-        if not isinstance(lines, list) or not lines or not all(isinstance(x, dict) for x in lines):
-            raise invalid_body("invoiceLineItems: must contain at least one line item")
+        objects(lines, "invoiceLineItems: must contain at least one line item")
         for line in lines:
             for key in ("price", "amount", "quantity"):
                 if key in line:
-                    _money(line[key], f"invoiceLineItems.{key}")
+                    numeric(line[key], f"invoiceLineItems.{key}")
             if line.get("id") is not None and not isinstance(line["id"], str):
                 raise invalid_body("invoiceLineItems.id: must be a string id")
-            classifications(
+            classification_ids(
                 _LINE_CLASSIFICATIONS, line.get("classifications"), "invoiceLineItems.classifications"
             )
         fields["invoiceLineItems"] = lines
@@ -162,11 +152,11 @@ def validate_invoice(ctx: Context, body: dict[str, Any], existing: dict[str, Any
             raise unprocessable(f"Invoice number {number} already exists. Enter a unique invoice number.")
         fields["invoiceNumber"] = number
     if "classifications" in body:
-        fields["classifications"] = classifications(
+        fields["classifications"] = classification_ids(
             _CLASSIFICATIONS, body["classifications"], "classifications"
         )
     if "salesTaxPercentage" in body:
-        _money(body["salesTaxPercentage"], "salesTaxPercentage")
+        numeric(body["salesTaxPercentage"], "salesTaxPercentage")
     for key in ("payToChartOfAccountId", "salesTaxItemId", "salesTaxPercentage", "enableCardPayment"):
         if key in body:
             fields[key] = body[key]
@@ -222,11 +212,9 @@ INVOICES = register(
 )
 
 
-def create_invoice(call: Call) -> Reply:
-    ctx = call.ctx
-    body = call.body if isinstance(call.body, dict) else None
-    if body is None:
-        raise invalid_body("Request body must be a JSON object.")
+def create_invoice(ctx: Context, body: Any) -> dict[str, Any]:
+    """A new invoice (processingOptions.sendEmail marks it sent); the customer's balance follows."""
+    body = body_object(body)
     fields = validate_invoice(ctx, body, None)
     now = ctx.now()
     invoice = build_invoice(
@@ -247,15 +235,13 @@ def create_invoice(call: Call) -> Reply:
         ctx.store.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (f"invoice-email:{invoice['id']}", now)
         )
-    return Reply(201, invoice)
+    return invoice
 
 
-def update_invoice(call: Call, replace: bool) -> Reply:
-    ctx = call.ctx
-    existing = generic.get(ctx, INVOICES, call.path["invoiceId"])
-    if not isinstance(call.body, dict):
-        raise invalid_body("Request body must be a JSON object.")
-    fields = validate_invoice(ctx, call.body, existing)
+def update_invoice(ctx: Context, invoice_id: str, body: Any, replace: bool) -> dict[str, Any]:
+    """PATCH changes lines by id and adds new ones; PUT keeps only the lines it names."""
+    existing = generic.get(ctx, INVOICES, invoice_id)
+    fields = validate_invoice(ctx, body_object(body), existing)
     lines = fields.pop("invoiceLineItems", None)
     invoice = generic.deep_merge(existing, fields)
     if lines is not None:
@@ -264,13 +250,30 @@ def update_invoice(call: Call, replace: bool) -> Reply:
     _refresh_balance(ctx, invoice["customerId"])
     if existing["customerId"] != invoice["customerId"]:
         _refresh_balance(ctx, existing["customerId"])
-    return Reply(200, invoice)
+    return invoice
 
 
-def archive_invoice(call: Call, archived: bool) -> Reply:
-    invoice = generic.set_archived(call.ctx, INVOICES, call.path["invoiceId"], archived)
-    _refresh_balance(call.ctx, invoice["customerId"])
-    return Reply(200, invoice)
+def archive_invoice(ctx: Context, invoice_id: str, archived: bool) -> dict[str, Any]:
+    invoice = generic.set_archived(ctx, INVOICES, invoice_id, archived)
+    _refresh_balance(ctx, invoice["customerId"])
+    return invoice
+
+
+@dataclass(frozen=True)
+class InvoiceFamily(generic.Collection):
+    """Invoices as handlers.crud serves them: every write moves the customer's balance."""
+
+    def create(self, ctx: Context, body: Any) -> dict[str, Any]:
+        return create_invoice(ctx, body)
+
+    def update(self, ctx: Context, object_id: str, body: Any, replace: bool) -> dict[str, Any]:
+        return update_invoice(ctx, object_id, body, replace)
+
+    def set_archived(self, ctx: Context, object_id: str, archived: bool) -> dict[str, Any]:
+        return archive_invoice(ctx, object_id, archived)
+
+
+INVOICE_FAMILY = InvoiceFamily(INVOICES)
 
 
 def _refresh_balance(ctx: Context, customer_id: str) -> None:
@@ -289,20 +292,19 @@ def _refresh_balance(ctx: Context, customer_id: str) -> None:
         generic.save(ctx, CUSTOMERS, customer)
 
 
-def payment_link(call: Call) -> Reply:
-    """POST /v3/invoices/{invoiceId}/payment-link {customerId, email, returnUrl} -> {paymentLink}."""
-    invoice = generic.get(call.ctx, INVOICES, call.path["invoiceId"])
-    body = call.body if isinstance(call.body, dict) else {}
+def payment_link(ctx: Context, invoice_id: str, body: Any) -> dict[str, Any]:
+    """{customerId, email, returnUrl} -> {paymentLink}."""
+    invoice = generic.get(ctx, INVOICES, invoice_id)
+    body = body if isinstance(body, dict) else {}
     if body.get("customerId") and body["customerId"] != invoice["customerId"]:
         raise invalid_body("customerId: does not match the invoice's customer")
     token = invoice["id"][-10:]
-    return Reply(200, {"paymentLink": f"https://app.bill.com/p/{call.ctx.scope}/{invoice['id']}?t={token}"})
+    return {"paymentLink": f"https://app.bill.com/p/{ctx.scope}/{invoice['id']}?t={token}"}
 
 
-def send_invoice(call: Call) -> Reply:
-    invoice = generic.get(call.ctx, INVOICES, call.path["invoiceId"])
-    call.ctx.store.set_meta(f"invoice-email:{invoice['id']}", call.ctx.now())
-    return Reply(200, {})
+def send_invoice(ctx: Context, invoice_id: str) -> None:
+    invoice = generic.get(ctx, INVOICES, invoice_id)
+    ctx.store.set_meta(f"invoice-email:{invoice['id']}", ctx.now())
 
 
 # -- received payments -------------------------------------------------------------------------
@@ -371,18 +373,16 @@ def _allocations(items: Any, id_key: str) -> list[tuple[str, float]]:
     for item in items:
         if not isinstance(item, dict) or not isinstance(item.get(id_key), str):
             raise invalid_body(f"Each invoice needs its {id_key}.")
-        result.append((item[id_key], _money(item.get("amount"), "amount")))
+        result.append((item[id_key], numeric(item.get("amount"), "amount")))
     return result
 
 
-def record_payment(call: Call) -> Reply:
-    """POST /v3/invoices/record-payment: an offline payment (cash, check, card in store)."""
-    ctx, body = call.ctx, call.body
-    if not isinstance(body, dict):
-        raise invalid_body("Request body must be a JSON object.")
+def record_payment(ctx: Context, body: Any) -> dict[str, Any]:
+    """An offline payment (cash, check, card in store), applied to invoices."""
+    body = body_object(body)
     customer = generic.get(ctx, CUSTOMERS, str(body.get("customerId") or ""))
     allocations = _allocations(body.get("invoices"), "id")
-    amount = _money(body.get("amount"), "amount")
+    amount = numeric(body.get("amount"), "amount")
     applied = round(sum(a for _, a in allocations), 2)
     if applied > amount + 1e-9:
         raise unprocessable("The amounts applied to invoices exceed the payment amount.")
@@ -410,27 +410,22 @@ def record_payment(call: Call) -> Reply:
         },
     )
     ctx.store.insert("receivable_payments", ctx.scope, payment)
-    return Reply(
-        200,
-        {
-            "id": payment_id,
-            "customerId": customer["id"],
-            "paymentType": payment["paymentType"],
-            "paymentDate": payment_date,
-            "amount": amount,
-            "unappliedAmount": payment["unappliedAmount"],
-            "status": "PAID",
-            "description": payment["description"],
-            "invoices": [{"id": inv["id"], "payments": inv["payments"]} for inv in invoices],
-        },
-    )
+    return {
+        "id": payment_id,
+        "customerId": customer["id"],
+        "paymentType": payment["paymentType"],
+        "paymentDate": payment_date,
+        "amount": amount,
+        "unappliedAmount": payment["unappliedAmount"],
+        "status": "PAID",
+        "description": payment["description"],
+        "invoices": [{"id": inv["id"], "payments": inv["payments"]} for inv in invoices],
+    }
 
 
-def charge_customer(call: Call) -> Reply:
-    """POST /v3/receivable-payments: charge an authorized customer's bank account for invoices."""
-    ctx, body = call.ctx, call.body
-    if not isinstance(body, dict):
-        raise invalid_body("Request body must be a JSON object.")
+def charge_customer(ctx: Context, body: Any) -> dict[str, Any]:
+    """Charge an authorized customer's bank account for invoices."""
+    body = body_object(body)
     if not isinstance(body.get("customerId"), str):
         raise invalid_body("customerId: must not be blank")
     customer = generic.get(ctx, CUSTOMERS, body["customerId"])
@@ -469,14 +464,14 @@ def charge_customer(call: Call) -> Reply:
         },
     )
     ctx.store.insert("receivable_payments", ctx.scope, payment)
-    return Reply(201, payment)
+    return payment
 
 
-def get_received_payment(call: Call) -> Reply:
-    row = call.ctx.store.get("receivable_payments", call.path["receivedPaymentId"])
-    if row is None or row.scope != call.ctx.scope:
-        raise not_found("Received payment", call.path["receivedPaymentId"])
-    return Reply(200, row.body)
+def get_received_payment(ctx: Context, payment_id: str) -> dict[str, Any]:
+    row = ctx.store.get("receivable_payments", payment_id)
+    if row is None or row.scope != ctx.scope:
+        raise not_found("Received payment", payment_id)
+    return row.body
 
 
 # -- seed ------------------------------------------------------------------------------------------

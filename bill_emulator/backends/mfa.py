@@ -21,11 +21,10 @@ from typing import Any
 import orjson
 
 from bill_emulator.backends.context import Context
-from bill_emulator.backends.partner import PHONE_KIND
-from bill_emulator.errors import BillApiError, envelope, invalid_body, not_found, unprocessable
-from bill_emulator.handlers import Call, Reply
+from bill_emulator.errors import BillApiError, invalid_body, not_found, unprocessable
 from bill_emulator.seedplan import SeedPlan
 from bill_emulator.timefmt import format_timestamp
+from bill_emulator.validation import body_object, empty, flag, require_fields
 
 EMULATOR_TOKEN = "111111"
 TOKEN_SECONDS = 10 * 60
@@ -34,6 +33,7 @@ REMEMBER_SECONDS = 30 * 24 * 3600
 RISK_SECONDS = 60.0
 SETUP_TYPES = {"TEXT": "MOBILE", "VOICE": "WORK"}  # delivery channel -> phone type listed
 RISK_PHONE_TYPES = ("MOBILE",)
+PHONE_KIND = "risk_verification_phones"  # scope = organization id, id = user id (also written by partners)
 
 
 # -- small helpers -----------------------------------------------------------------------------
@@ -50,25 +50,15 @@ def _drop(ctx: Context, key: str) -> None:
     ctx.store.execute("DELETE FROM meta WHERE key = ?", (key,))
 
 
-def _body(call: Call, *required: str) -> dict[str, Any]:
-    body = call.body
-    if not isinstance(body, dict):
-        raise invalid_body("Request body must be a JSON object.")
-    missing = [k for k in required if body.get(k) in (None, "")]
-    if missing:
-        raise invalid_body("; ".join(f"{k}: must not be blank" for k in missing))
+def _body(body: Any, *required: str) -> dict[str, Any]:
+    body = body_object(body)
+    require_fields(body, required, blank=empty)
     return body
 
 
-def _flag(value: Any, name: str, default: bool = False) -> bool:
-    """Booleans, also as the strings "true"/"false" BILL's own examples send."""
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise invalid_body(f"{name}: must be true or false")
+def _flag(value: Any, name: str) -> bool:
+    """An optional boolean (false when absent)."""
+    return False if value is None else flag(value, name)
 
 
 def normalize_phone(value: Any, name: str) -> str:
@@ -87,9 +77,9 @@ def session_trusted(ctx: Context, session_id: str | None) -> bool:
     return bool(rows and rows[0][0])
 
 
-def require_trusted(call: Call) -> None:
+def require_trusted(ctx: Context) -> None:
     """Operations BILL guards with MFA answer 403 BDC_1361 on an untrusted session."""
-    if not session_trusted(call.ctx, call.principal.session_id if call.principal else None):
+    if not session_trusted(ctx, ctx.session_id):
         raise BillApiError("BDC_1361")
 
 
@@ -133,30 +123,26 @@ def _phones(ctx: Context, user_id: str | None) -> list[dict[str, Any]]:
     return _load(ctx, _phones_key(ctx, user_id)) or []
 
 
-def list_phones(call: Call) -> Reply:
-    """GET /v3/mfa/phones: the signed-in user's registered MFA phones, last four digits only."""
-    phones = _phones(call.ctx, call.ctx.user_id)
-    return Reply(
-        200,
-        {
-            "results": [
-                {"type": p["type"], "last4digits": p["phone"][-4:], "primary": p["primary"]} for p in phones
-            ]
-        },
-    )
+def list_phones(ctx: Context) -> dict[str, Any]:
+    """The signed-in user's registered MFA phones, last four digits only."""
+    phones = _phones(ctx, ctx.user_id)
+    return {
+        "results": [
+            {"type": p["type"], "last4digits": p["phone"][-4:], "primary": p["primary"]} for p in phones
+        ]
+    }
 
 
-def setup(call: Call) -> Reply:
-    """POST /v3/mfa/setup {phone, type, primary} -> {setupId}; a token goes to the phone."""
-    ctx = call.ctx
-    body = _body(call, "phone")
+def setup(ctx: Context, body: Any) -> dict[str, Any]:
+    """{phone, type, primary} -> {setupId}; a token goes to the phone."""
+    body = _body(body, "phone")
     phone = normalize_phone(body["phone"], "phone")
     channel = body.get("type", "TEXT")
     if not isinstance(channel, str) or channel not in SETUP_TYPES:
         raise invalid_body(f"type: must be one of {', '.join(SETUP_TYPES)}")
     primary = _flag(body.get("primary"), "primary")
     if _phones(ctx, ctx.user_id):
-        require_trusted(call)  # resetting MFA needs an MFA-trusted session
+        require_trusted(ctx)  # resetting MFA needs an MFA-trusted session
     setup_id = ctx.ids.token(32)
     _save(
         ctx,
@@ -171,16 +157,16 @@ def setup(call: Call) -> Reply:
             "attempts": 0,
         },
     )
-    return Reply(200, {"setupId": setup_id})
+    return {"setupId": setup_id}
 
 
 def _check_token(
     ctx: Context, key: str, entry: dict[str, Any] | None, token: Any, what: str
-) -> dict[str, Any] | Reply:
+) -> dict[str, Any] | BillApiError:
     """Shared by setup and challenge validation: ownership, expiry, attempts, the code itself.
 
-    A wrong token answers with an error Reply rather than raising, so the attempt count is committed.
-    """
+    A wrong token is returned as the error to answer rather than raised, so the attempt count is committed
+    (raising rolls the request's transaction back)."""
     if entry is None or entry["scope"] != ctx.scope or entry["user"] != ctx.user_id:
         raise not_found(what, key.split(":", 1)[1])
     if ctx.clock.now() >= entry["expires"]:
@@ -195,16 +181,15 @@ def _check_token(
     else:
         _save(ctx, key, entry)
         error = invalid_body("token: the MFA token is invalid")
-    return Reply(error.status, raw=envelope([error], ctx.clock.now()))
+    return error
 
 
-def validate_setup(call: Call) -> Reply:
-    """POST /v3/mfa/setup/validate {setupId, type, token}: registers the phone for MFA sign-in."""
-    ctx = call.ctx
-    body = _body(call, "setupId", "token")
+def validate_setup(ctx: Context, body: Any) -> dict[str, Any] | BillApiError:
+    """{setupId, type, token}: registers the phone for MFA sign-in (a wrong token: the error to answer)."""
+    body = _body(body, "setupId", "token")
     key = f"mfa-setup:{body['setupId']}"
     entry = _check_token(ctx, key, _load(ctx, key), body["token"], "MFA setup")
-    if isinstance(entry, Reply):
+    if isinstance(entry, BillApiError):
         return entry
     phones = [p for p in _phones(ctx, ctx.user_id) if p["phone"] != entry["phone"]]
     primary = entry["primary"] or not any(p["primary"] for p in phones)
@@ -214,14 +199,13 @@ def validate_setup(call: Call) -> Reply:
     phones.append({"phone": entry["phone"], "type": SETUP_TYPES[entry["type"]], "primary": primary})
     phones.sort(key=lambda p: not p["primary"])
     _save(ctx, _phones_key(ctx, ctx.user_id), phones)
-    return Reply(200, {"status": "SUCCESS"})
+    return {"status": "SUCCESS"}
 
 
 # -- MFA sign-in -------------------------------------------------------------------------------
-def challenge(call: Call) -> Reply:
-    """POST /v3/mfa/challenge {useBackup} -> {challengeId}; a token goes to the primary (or backup) phone."""
-    ctx = call.ctx
-    body = call.body if isinstance(call.body, dict) else {}
+def challenge(ctx: Context, body: Any) -> dict[str, Any]:
+    """{useBackup} -> {challengeId}; a token goes to the primary (or backup) phone."""
+    body = body if isinstance(body, dict) else {}
     use_backup = _flag(body.get("useBackup"), "useBackup")
     phones = _phones(ctx, ctx.user_id)
     if not phones:
@@ -235,21 +219,20 @@ def challenge(call: Call) -> Reply:
         f"mfa-challenge:{challenge_id}",
         {"scope": ctx.scope, "user": ctx.user_id, "expires": ctx.clock.now() + TOKEN_SECONDS, "attempts": 0},
     )
-    return Reply(200, {"challengeId": challenge_id})
+    return {"challengeId": challenge_id}
 
 
-def validate_challenge(call: Call) -> Reply:
-    """POST /v3/mfa/challenge/validate: the session becomes MFA trusted; rememberMe -> rememberMeId."""
-    ctx = call.ctx
-    body = _body(call, "challengeId", "token")
+def validate_challenge(ctx: Context, body: Any) -> dict[str, Any] | BillApiError:
+    """The session becomes MFA trusted; rememberMe -> rememberMeId (a wrong token: the error to answer)."""
+    body = _body(body, "challengeId", "token")
     remember = _flag(body.get("rememberMe"), "rememberMe")
     if remember and not body.get("device"):
         raise invalid_body("device: must not be blank when rememberMe is true")
     key = f"mfa-challenge:{body['challengeId']}"
     checked = _check_token(ctx, key, _load(ctx, key), body["token"], "MFA challenge")
-    if isinstance(checked, Reply):
+    if isinstance(checked, BillApiError):
         return checked
-    _trust(ctx, call.principal.session_id if call.principal else None)
+    _trust(ctx, ctx.session_id)
     remember_me_id = None
     if remember:
         remember_me_id = ctx.ids.token(40)
@@ -264,19 +247,18 @@ def validate_challenge(call: Call) -> Reply:
                 "expires": ctx.clock.now() + REMEMBER_SECONDS,
             },
         )
-    return Reply(200, {"rememberMeId": remember_me_id})
+    return {"rememberMeId": remember_me_id}
 
 
-def step_up(call: Call) -> Reply:
-    """POST /v3/mfa/step-up {rememberMeId, device} -> {trusted}: trust this session from a remembered device."""
-    ctx = call.ctx
-    body = _body(call, "rememberMeId", "device")
+def step_up(ctx: Context, body: Any) -> dict[str, Any]:
+    """{rememberMeId, device} -> {trusted}: trust this session from a remembered device."""
+    body = _body(body, "rememberMeId", "device")
     trusted = remembered_device(
         ctx, ctx.scope, ctx.user_id or "", str(body["rememberMeId"]), str(body["device"])
     )
     if trusted:
-        _trust(ctx, call.principal.session_id if call.principal else None)
-    return Reply(200, {"trusted": trusted})
+        _trust(ctx, ctx.session_id)
+    return {"trusted": trusted}
 
 
 # -- risk verification -------------------------------------------------------------------------
@@ -306,16 +288,15 @@ def _risk_view(state: dict[str, Any]) -> dict[str, Any]:
     return {k: state[k] for k in ("processingStatus", "decision", "referenceId")}
 
 
-def get_risk_verification(call: Call) -> Reply:
-    state = _risk_state(call.ctx)
+def get_risk_verification(ctx: Context) -> dict[str, Any]:
+    state = _risk_state(ctx)
     if state is None:
-        raise not_found("Risk verification for organization", call.ctx.scope)
-    return Reply(200, _risk_view(state))
+        raise not_found("Risk verification for organization", ctx.scope)
+    return _risk_view(state)
 
 
-def initiate_risk_verification(call: Call) -> Reply:
-    """POST /v3/risk-verifications: KYC/KYB check; the signed-in administrator needs a phone first."""
-    ctx = call.ctx
+def initiate_risk_verification(ctx: Context) -> dict[str, Any]:
+    """KYC/KYB check; the signed-in administrator needs a phone first."""
     require_admin(ctx)
     if not has_risk_phone(ctx, ctx.user_id):
         raise unprocessable(
@@ -331,7 +312,7 @@ def initiate_risk_verification(call: Call) -> Reply:
             "startedAt": ctx.clock.now(),
         }
         _save(ctx, _risk_key(ctx), state)
-    return Reply(200, _risk_view(state))
+    return _risk_view(state)
 
 
 def has_risk_phone(ctx: Context, user_id: str | None) -> bool:
@@ -341,8 +322,7 @@ def has_risk_phone(ctx: Context, user_id: str | None) -> bool:
 
 def add_risk_phone(ctx: Context, user_id: str, body: Any) -> None:
     """Link a phone to a user for risk verification, in the records the partner route writes too."""
-    if not isinstance(body, dict):
-        raise invalid_body("Request body must be a JSON object.")
+    body = body_object(body)
     number = body.get("phoneNumber")
     digits = re.sub(r"[\s().-]", "", number) if isinstance(number, str) else ""
     if not re.fullmatch(r"\+?[0-9]{10,15}", digits):
@@ -364,16 +344,6 @@ def add_risk_phone(ctx: Context, user_id: str, body: Any) -> None:
     else:
         record["createdTime"] = current.body["createdTime"]
         ctx.store.replace(PHONE_KIND, record)
-
-
-def get_risk_phone(call: Call) -> Reply:
-    return Reply(200, {"hasPhone": has_risk_phone(call.ctx, call.ctx.user_id)})
-
-
-def post_risk_phone(call: Call) -> Reply:
-    """POST /v3/risk-verifications/phone {phoneNumber, phoneType}: 200 with an empty body."""
-    add_risk_phone(call.ctx, call.ctx.user_id or "", call.body)
-    return Reply(200)
 
 
 # -- seed --------------------------------------------------------------------------------------

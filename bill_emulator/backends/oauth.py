@@ -18,6 +18,7 @@ import base64
 import binascii
 import math
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
@@ -25,7 +26,6 @@ from bill_emulator.backends import auth
 from bill_emulator.backends.auth import ORG, SPEND, Principal
 from bill_emulator.backends.context import Context
 from bill_emulator.errors import BillApiError
-from bill_emulator.handlers import Call, Reply
 
 TOKEN_PATH = "/authx/token"
 OAUTH = "oauth"  # the sessions-table kind of an access token
@@ -33,12 +33,10 @@ CLIENT = "oauth_client"  # credentials: client id -> secret, organization, the a
 CLIENT_SPEND = "oauth_spend"  # credentials: client id -> spend company and the S&E user it acts as
 GRANT = "client_credentials"
 FORM = "application/x-www-form-urlencoded"
-_NO_STORE = ((b"cache-control", b"no-store"), (b"pragma", b"no-cache"))
-_CHALLENGE = (b"www-authenticate", b'Basic realm="bill", charset="UTF-8"')
 
 
 class OAuthError(Exception):
-    """An RFC 6749 §5.2 error answer of the token endpoint."""
+    """An RFC 6749 §5.2 error answer of the token endpoint (responses/auth.py renders it)."""
 
     def __init__(self, error: str, description: str, status: int = 400, challenge: bool = False) -> None:
         self.error = error
@@ -46,12 +44,6 @@ class OAuthError(Exception):
         self.status = status
         self.challenge = challenge  # the client tried HTTP Basic: answer with WWW-Authenticate
         super().__init__(f"{error}: {description}")
-
-    def reply(self) -> Reply:
-        headers = (*_NO_STORE, _CHALLENGE) if self.challenge else _NO_STORE
-        return Reply(
-            self.status, {"error": self.error, "error_description": self.description}, headers=headers
-        )
 
 
 def _invalid_client(description: str, challenge: bool) -> OAuthError:
@@ -74,7 +66,7 @@ def _form(body: bytes, content_type: str | None) -> dict[str, str]:
     return dict(pairs)
 
 
-def _authorization(headers: dict[str, str]) -> tuple[str, str]:
+def _authorization(headers: Mapping[str, str]) -> tuple[str, str]:
     """The Authorization header as (scheme in lower case, the rest); whitespace between them may be
     spaces or tabs."""
     parts = (headers.get("authorization") or "").split(None, 1)
@@ -83,7 +75,7 @@ def _authorization(headers: dict[str, str]) -> tuple[str, str]:
     return parts[0].lower(), parts[1].strip() if len(parts) > 1 else ""
 
 
-def _basic(headers: dict[str, str]) -> tuple[str, str] | None:
+def _basic(headers: Mapping[str, str]) -> tuple[str, str] | None:
     """HTTP Basic client authentication (RFC 6749 §2.3.1): base64 of the form-encoded id and secret."""
     scheme, value = _authorization(headers)
     if scheme != "basic":
@@ -98,7 +90,7 @@ def _basic(headers: dict[str, str]) -> tuple[str, str] | None:
     return unquote_plus(client_id), unquote_plus(secret)
 
 
-def _client_credentials(form: dict[str, str], headers: dict[str, str]) -> tuple[str, str, bool]:
+def _client_credentials(form: dict[str, str], headers: Mapping[str, str]) -> tuple[str, str, bool]:
     """(client id, secret, whether HTTP Basic was used). One authentication method per request."""
     basic = _basic(headers)
     if basic is not None:
@@ -117,7 +109,7 @@ def _client_credentials(form: dict[str, str], headers: dict[str, str]) -> tuple[
     return client_id, secret, False
 
 
-def client_id_of(body: Any, headers: dict[str, str]) -> str | None:
+def client_id_of(body: Any, headers: Mapping[str, str]) -> str | None:
     """The client id a token request names, for the login limit; None when it names none."""
     if not isinstance(body, bytes):
         return None
@@ -131,28 +123,21 @@ def client_id_of(body: Any, headers: dict[str, str]) -> str | None:
 
 
 # -- POST /authx/token -------------------------------------------------------------------------------
-def issue_token(call: Call) -> Reply:
-    try:
-        form = _form(call.body if isinstance(call.body, bytes) else b"", call.headers.get("content-type"))
-        grant = form.get("grant_type")
-        if not grant:
-            raise OAuthError("invalid_request", "grant_type is required.")
-        client_id, secret, basic = _client_credentials(form, call.headers)
-        app = _app(call.ctx, client_id, secret)
-        if app is None:
-            raise _invalid_client("Client authentication failed: unknown client or wrong secret.", basic)
-        if grant != GRANT:  # the client is known: now whether it may use this grant
-            raise OAuthError("unsupported_grant_type", f"Only grant_type={GRANT} is supported.")
-    except OAuthError as error:
-        return error.reply()
+def issue_token(ctx: Context, body: Any, headers: Mapping[str, str], lifetime: float) -> dict[str, Any]:
+    """An access token for a token request's client credentials; OAuthError when the request is refused."""
+    form = _form(body if isinstance(body, bytes) else b"", headers.get("content-type"))
+    grant = form.get("grant_type")
+    if not grant:
+        raise OAuthError("invalid_request", "grant_type is required.")
+    client_id, secret, basic = _client_credentials(form, headers)
+    app = _app(ctx, client_id, secret)
+    if app is None:
+        raise _invalid_client("Client authentication failed: unknown client or wrong secret.", basic)
+    if grant != GRANT:  # the client is known: now whether it may use this grant
+        raise OAuthError("unsupported_grant_type", f"Only grant_type={GRANT} is supported.")
     organization_id, owner = app
-    lifetime = float(call.emulator.settings.oauth_token_seconds)
-    token = auth._new_session(call.ctx, OAUTH, client_id, organization_id, owner, lifetime)
-    return Reply(
-        200,
-        {"access_token": token, "token_type": "Bearer", "expires_in": max(1, math.ceil(lifetime))},
-        headers=_NO_STORE,
-    )
+    token = auth._new_session(ctx, OAUTH, client_id, organization_id, owner, lifetime)
+    return {"access_token": token, "token_type": "Bearer", "expires_in": max(1, math.ceil(lifetime))}
 
 
 def _app(ctx: Context, client_id: str, secret: str) -> tuple[str, str | None] | None:
@@ -163,7 +148,7 @@ def _app(ctx: Context, client_id: str, secret: str) -> tuple[str, str | None] | 
 
 
 # -- Authorization: Bearer on AP/AR and S&E routes ---------------------------------------------------
-def bearer_token(headers: dict[str, str]) -> str | None:
+def bearer_token(headers: Mapping[str, str]) -> str | None:
     """The token of an `Authorization: Bearer` header ("" when the header names none); None when
     the request has no Bearer header (other schemes are not BILL credentials and are ignored)."""
     scheme, token = _authorization(headers)

@@ -12,6 +12,7 @@ import calendar
 import hashlib
 import random
 import string
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,10 +20,10 @@ import orjson
 
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.mfa import require_admin
+from bill_emulator.backends.organizations import signed_in_organization
 from bill_emulator.backends.partner import PRICE_PLAN_KIND
-from bill_emulator.errors import BillApiError, invalid_parameter, not_found
+from bill_emulator.errors import invalid_parameter, not_found
 from bill_emulator.fake import parse_timestamp
-from bill_emulator.handlers import Call, Reply
 from bill_emulator.timefmt import format_date, parse_date
 
 PAYMENT_DELAY_DAYS = 5
@@ -80,20 +81,9 @@ def _stable_id(prefix: str, *parts: str) -> str:
     return prefix + "01" + "".join(_ALPHABET[b % len(_ALPHABET)] for b in digest[:15])
 
 
-def _organization(call: Call) -> dict[str, Any]:
-    """Only the signed-in organization (as GET /v3/organizations/{organizationId} answers)."""
-    org_id = call.path["organizationId"]
-    if org_id != call.ctx.scope:
-        raise BillApiError("BDC_1145")
-    row = call.ctx.store.get("organizations", org_id)
-    if row is None:
-        raise not_found("Organization", org_id)
-    return row.body
-
-
-def list_industries(call: Call) -> Reply:
-    """GET /v3/organizations/industries: the values the organization `industry` field takes."""
-    return Reply(200, {"results": list(INDUSTRIES)})
+def list_industries() -> dict[str, Any]:
+    """The values the organization `industry` field takes."""
+    return {"results": list(INDUSTRIES)}
 
 
 # -- price plan ----------------------------------------------------------------------------------
@@ -125,11 +115,11 @@ def price_plan(ctx: Context, organization_id: str) -> dict[str, Any]:
     }
 
 
-def get_price_plan(call: Call) -> Reply:
-    """GET /v3/organizations/{organizationId}/price-plan (ADMINISTRATOR only)."""
-    org = _organization(call)
-    require_admin(call.ctx)
-    return Reply(200, price_plan(call.ctx, org["id"]))
+def get_price_plan(ctx: Context, org_id: str) -> dict[str, Any]:
+    """The signed-in organization's price plan (ADMINISTRATOR only)."""
+    org = signed_in_organization(ctx, org_id)
+    require_admin(ctx)
+    return price_plan(ctx, org["id"])
 
 
 # -- billing statements --------------------------------------------------------------------------
@@ -218,12 +208,11 @@ def _offset(token: str, fingerprint: str) -> int:
     return offset
 
 
-def list_billing_statements(call: Call) -> Reply:
-    """GET …/billing-statements: by page (max, page) or by invoice date range (invoiceDateFrom/To)."""
-    org = _organization(call)
-    query = call.query
+def list_billing_statements(ctx: Context, org_id: str, query: Mapping[str, str]) -> dict[str, Any]:
+    """By page (max, page) or by invoice date range (invoiceDateFrom/To)."""
+    org = signed_in_organization(ctx, org_id)
     start, end = query.get("invoiceDateFrom"), query.get("invoiceDateTo")
-    items = statements(call.ctx, org)
+    items = statements(ctx, org)
     if start or end:
         if not (start and end):
             raise invalid_parameter("Set both invoiceDateFrom and invoiceDateTo.")
@@ -236,7 +225,7 @@ def list_billing_statements(call: Call) -> Reply:
                 "invoiceDateFrom and invoiceDateTo must be dates in yyyy-MM-dd format."
             ) from None
         chosen = [s for s in items if start <= s["invoiceDate"] <= end]
-        return Reply(200, {"results": [{k: s[k] for k in _LIST_FIELDS} for s in chosen]})
+        return {"results": [{k: s[k] for k in _LIST_FIELDS} for s in chosen]}
     raw_max = query.get("max") or "20"
     if not raw_max.isdigit() or not 1 <= int(raw_max) <= 100:
         raise invalid_parameter("max must be an integer between 1 and 100.")
@@ -249,20 +238,18 @@ def list_billing_statements(call: Call) -> Reply:
         payload["nextPage"] = _page_token(offset + size, fingerprint)
     if offset > 0:
         payload["prevPage"] = _page_token(max(offset - size, 0), fingerprint)
-    return Reply(200, payload)
+    return payload
 
 
-def get_billing_statement(call: Call) -> Reply:
-    """GET …/billing-statements/{billingStatementId}: with line details and download links."""
-    org = _organization(call)
-    statement_id = call.path["billingStatementId"]
-    found = next((s for s in statements(call.ctx, org) if s["id"] == statement_id), None)
+def get_billing_statement(ctx: Context, org_id: str, statement_id: str, host: str) -> dict[str, Any]:
+    """One statement with its line details and download links (they point at the emulator)."""
+    org = signed_in_organization(ctx, org_id)
+    found = next((s for s in statements(ctx, org) if s["id"] == statement_id), None)
     if found is None:
         raise not_found("Billing statement", statement_id)
-    host = call.headers.get("host") or "localhost"
     link = f"http://{host}/connect/v3/organizations/{org['id']}/billing-statements/{statement_id}/download"
     detail = {k: found[k] for k in ("amount", "billingPeriod", "description")}
     detail["downloadLink"] = {"csv": f"{link}?format=csv", "pdf": f"{link}?format=pdf"}
     detail.update({k: found[k] for k in _LIST_FIELDS[3:]})
     detail["statementDetails"] = found["statementDetails"]
-    return Reply(200, detail)
+    return detail

@@ -6,9 +6,9 @@ from typing import Any
 
 from bill_emulator.backends import generic
 from bill_emulator.backends.context import Context
-from bill_emulator.errors import BillApiError, invalid_body
-from bill_emulator.handlers import Call, Reply
+from bill_emulator.errors import BillApiError, invalid_body, not_found
 from bill_emulator.resources import EQ_NE_IN, Field, Resource, base_filters, register
+from bill_emulator.validation import body_object, require_fields
 
 ROLE_TYPES = ("ADMINISTRATOR", "ACCOUNTANT", "CLERK", "PAYER", "APPROVER", "AUDITOR", "MEMBER")
 
@@ -70,9 +70,7 @@ def validate_user(ctx: Context, body: dict[str, Any], existing: dict[str, Any] |
         if k in {"firstName", "lastName", "email", "roleId", "acceptTermsOfService", "username"}
     }
     if existing is None:
-        missing = [k for k in ("firstName", "lastName", "email", "roleId") if not body.get(k)]
-        if missing:
-            raise invalid_body("; ".join(f"{k}: must not be blank" for k in missing))
+        require_fields(body, ("firstName", "lastName", "email", "roleId"))
     if "roleId" in fields:
         role = ctx.store.get("roles", fields["roleId"])
         if role is None or role.scope != ctx.scope:
@@ -128,29 +126,32 @@ ROLES = register(
 )
 
 
-def get_organization(call: Call) -> Reply:
-    """GET /v3/organizations/{organizationId}: only the signed-in organization."""
-    org_id = call.path["organizationId"]
-    if org_id != call.ctx.scope:
+def signed_in_organization(ctx: Context, org_id: str) -> dict[str, Any]:
+    """An organization route names only the signed-in organization (403 BDC_1145 for any other)."""
+    if org_id != ctx.scope:
         raise BillApiError("BDC_1145")
-    row = call.ctx.store.get("organizations", org_id)
+    row = ctx.store.get("organizations", org_id)
     if row is None:
-        raise BillApiError("BDC_1118", f"Organization not found: {org_id}")
-    return Reply(200, row.body)
+        raise not_found("Organization", org_id)
+    return row.body
 
 
-def update_organization(call: Call) -> Reply:
-    org_id = call.path["organizationId"]
-    if org_id != call.ctx.scope:
+def update_organization(ctx: Context, org_id: str, body: Any) -> dict[str, Any]:
+    if org_id != ctx.scope:
         raise BillApiError("BDC_1145")
-    row = call.ctx.store.get("organizations", org_id)
-    if row is None or not isinstance(call.body, dict):
-        raise invalid_body("Request body must be a JSON object.")
-    changes = {k: v for k, v in call.body.items() if k not in generic.READ_ONLY}
+    row = ctx.store.get("organizations", org_id)
+    body = body_object(body if row is not None else None)  # a missing organization reads as a bad body
+    changes = {k: v for k, v in body.items() if k not in generic.READ_ONLY}
     obj = generic.deep_merge(row.body, changes)
-    generic.touch(call.ctx, obj)
-    call.ctx.store.replace("organizations", obj)
-    return Reply(200, obj)
+    generic.touch(ctx, obj)
+    ctx.store.replace("organizations", obj)
+    return obj
+
+
+def user_name(ctx: Context, user_id: str | None) -> str:
+    """A user's full name ("" for no user)."""
+    row = ctx.store.get("users", user_id) if user_id else None
+    return f"{row.body['firstName']} {row.body['lastName']}" if row else ""
 
 
 def seed_roles(ctx: Context, created: str) -> dict[str, str]:

@@ -11,11 +11,11 @@ import re
 import secrets
 from typing import Any
 
-from bill_emulator.backends import generic
+from bill_emulator.backends import generic, mfa
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.organizations import ORGANIZATIONS, USERS, build_organization, seed_roles
 from bill_emulator.errors import BillApiError, invalid_body
-from bill_emulator.handlers import Call, Reply
+from bill_emulator.validation import body_object, flag, json_object, reject_unknown, require_fields
 
 PRICE_PLANS = tuple(f"PricePlan{n}" for n in range(1, 6))
 USERNAME_MAX = 40
@@ -39,21 +39,10 @@ _ORG_WRITABLE = {
 _COUNTRY_NAMES = {"US": "United States", "CA": "Canada"}
 # Records the partner writes that no GET in this family reads back (documented for other families).
 PRICE_PLAN_KIND = "partner_price_plans"  # scope = partner id, id = organization id
-PHONE_KIND = "risk_verification_phones"  # scope = organization id, id = user id
-
-
-def _as_bool(value: Any, name: str) -> bool:
-    """BILL's own example sends `"true"` for a boolean; both spellings are accepted."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise invalid_body(f"{name}: must be true or false")
 
 
 def _address(value: Any, name: str) -> dict[str, str]:
-    if not isinstance(value, dict):
-        raise invalid_body(f"{name}: must be an object")
+    json_object(value, name)
     address = {key: str(value.get(key) or "") for key in _ADDRESS_KEYS}
     if address["country"] and not address["countryName"]:
         address["countryName"] = _COUNTRY_NAMES.get(address["country"], address["country"])
@@ -61,23 +50,18 @@ def _address(value: Any, name: str) -> dict[str, str]:
 
 
 def _organization_fields(body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise invalid_body("Request body must be a JSON object.")
-    unknown = sorted(set(body) - _ORG_WRITABLE)
-    if unknown:
-        raise invalid_body(f"Unrecognized field(s): {', '.join(unknown)}.")
+    body = body_object(body)
+    reject_unknown(body, _ORG_WRITABLE)
     name = body.get("name")
     if not isinstance(name, str) or not name.strip():
         raise invalid_body("name: must not be blank")
     options = body.get("processingOptions") or {}
-    if not isinstance(options, dict):
-        raise invalid_body("processingOptions: must be an object")
-    same = _as_bool(options.get("mailingAddressSameAsPhysical", True), "mailingAddressSameAsPhysical")
+    json_object(options, "processingOptions")
+    same = flag(options.get("mailingAddressSameAsPhysical", True), "mailingAddressSameAsPhysical")
     address = _address(body.get("address") or {}, "address")
     mailing = address if same else _address(body.get("mailingAddress") or {}, "mailingAddress")
     owner = body.get("companyOwner") or {}
-    if not isinstance(owner, dict):
-        raise invalid_body("companyOwner: must be an object")
+    json_object(owner, "companyOwner")
     return {
         "name": name.strip(),
         "address": address,
@@ -91,20 +75,17 @@ def _organization_fields(body: Any) -> dict[str, Any]:
         "accountType": str(body.get("accountType") or "BUSINESS"),
         "processingOptions": {
             "mailingAddressSameAsPhysical": same,
-            "individualTransferOut": _as_bool(
+            "individualTransferOut": flag(
                 options.get("individualTransferOut", False), "individualTransferOut"
             ),
-            "individualTransferIn": _as_bool(
-                options.get("individualTransferIn", False), "individualTransferIn"
-            ),
+            "individualTransferIn": flag(options.get("individualTransferIn", False), "individualTransferIn"),
         },
     }
 
 
-def create_organization(call: Call) -> Reply:
-    """POST /v3/partner/organizations: a new organization managed by the partner, with the standard roles."""
-    ctx = call.ctx
-    fields = _organization_fields(call.body)
+def create_organization(ctx: Context, body: Any) -> dict[str, Any]:
+    """A new organization managed by the partner, with the standard roles."""
+    fields = _organization_fields(body)
     now = ctx.now()
     org_id = ctx.ids.new(ORGANIZATIONS.prefix)
     partner_name = ""
@@ -117,7 +98,7 @@ def create_organization(call: Call) -> Reply:
     org.update(fields)
     ctx.store.insert("organizations", ctx.scope, org)
     seed_roles(ctx.with_scope(org_id), now)
-    return Reply(201, org)
+    return org
 
 
 def _partner_organization(ctx: Context, org_id: str) -> dict[str, Any]:
@@ -129,11 +110,10 @@ def _partner_organization(ctx: Context, org_id: str) -> dict[str, Any]:
     return row.body
 
 
-def update_price_plan(call: Call) -> Reply:
-    """PATCH /v3/partner/organizations/{organizationId}/price-plan {"pricePlanType": "PricePlan1".."PricePlan5"}."""
-    ctx = call.ctx
-    org = _partner_organization(ctx, call.path["organizationId"])
-    body = call.body if isinstance(call.body, dict) else None
+def update_price_plan(ctx: Context, org_id: str, body: Any) -> None:
+    """{"pricePlanType": "PricePlan1".."PricePlan5"} for an organization the partner manages."""
+    org = _partner_organization(ctx, org_id)
+    body = body if isinstance(body, dict) else None
     plan = body.get("pricePlanType") if body else None
     if plan not in PRICE_PLANS:
         raise invalid_body(f"pricePlanType: must be one of {', '.join(PRICE_PLANS)}")
@@ -145,18 +125,13 @@ def update_price_plan(call: Call) -> Reply:
     else:
         record["createdTime"] = current.body["createdTime"]
         ctx.store.replace(PRICE_PLAN_KIND, record)
-    return Reply(200, {"status": "SUCCESS"})
 
 
-def add_risk_phone(call: Call) -> Reply:
-    """POST /v3/partner/risk-verifications/{userId}/phone {phoneNumber, phoneType: "MOBILE"}: 200, no body.
-
-    The phone lands where org-level risk verification (mfa.py) looks for it."""
-    from bill_emulator.backends import mfa  # mfa imports PHONE_KIND from here
-
-    user = generic.get(call.ctx, USERS, call.path["userId"])
-    mfa.add_risk_phone(call.ctx, user["id"], call.body)
-    return Reply(200)
+def add_risk_phone(ctx: Context, user_id: str, body: Any) -> None:
+    """{phoneNumber, phoneType: "MOBILE"} for a user of the organization the partner acts on; the phone
+    lands where org-level risk verification (mfa.py) looks for it."""
+    user = generic.get(ctx, USERS, user_id)
+    mfa.add_risk_phone(ctx, user["id"], body)
 
 
 def _username(ctx: Context, body: dict[str, Any]) -> str:
@@ -173,29 +148,23 @@ def _username(ctx: Context, body: dict[str, Any]) -> str:
     return username.lower()
 
 
-def create_user(call: Call) -> Reply:
-    """POST /v3/partner/users: a user of the organization named in the organizationId header."""
-    ctx = call.ctx
-    body = call.body
-    if not isinstance(body, dict):
-        raise invalid_body("Request body must be a JSON object.")
-    missing = [k for k in ("firstName", "lastName", "email", "roleId") if not body.get(k)]
-    if missing:
-        raise invalid_body("; ".join(f"{k}: must not be blank" for k in missing))
+def create_user(ctx: Context, body: Any) -> dict[str, Any]:
+    """A user of the organization named in the organizationId header."""
+    body = body_object(body)
+    require_fields(body, ("firstName", "lastName", "email", "roleId"))
     username = _username(ctx, body)
     if body.get("acceptTermsOfService") is not True:
         raise invalid_body("acceptTermsOfService: must be true")
     user = generic.create(ctx, USERS, body)
     ctx.store.add_credential("partner_username", username, "", scope=ctx.scope, user_id=user["id"])
     ctx.store.add_credential("user", username, secrets.token_urlsafe(24), scope=ctx.scope, user_id=user["id"])
-    return Reply(201, user)
+    return user
 
 
-def update_user(call: Call) -> Reply:
-    """PATCH /v3/partner/users/{userId}: firstName, lastName, email, roleId."""
-    body = call.body
+def update_user(ctx: Context, user_id: str, body: Any) -> dict[str, Any]:
+    """firstName, lastName, email, roleId."""
     if isinstance(body, dict) and ("username" in body or "acceptTermsOfService" in body):
         raise invalid_body("username and acceptTermsOfService cannot be changed.")
     if not isinstance(body, dict) or not body:
         raise invalid_body("Request body must be a non-empty JSON object.")
-    return Reply(200, generic.update(call.ctx, USERS, call.path["userId"], body))
+    return generic.update(ctx, USERS, user_id, body)

@@ -5,26 +5,30 @@ scheduled → `scheduledAmount`, processed → `paidAmount`; cancel and void giv
 from __future__ import annotations
 
 import zlib
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import orjson
 
-from bill_emulator.backends import bills, generic, vendors
+from bill_emulator.backends import approvals, bills, credits, generic, vendors
 from bill_emulator.backends.context import Context
-from bill_emulator.backends.vendors import (
-    add_business_days,
-    body_object,
-    parse_day,
-    reject_unknown,
-    require_trusted_session,
-    today,
-)
+from bill_emulator.backends.funding import funding_banks
+from bill_emulator.backends.mfa import require_trusted
 from bill_emulator.errors import BillApiError, invalid_body, invalid_parameter, not_found, unprocessable
-from bill_emulator.handlers import ORG, Call, Reply, list_body
 from bill_emulator.resources import Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
 from bill_emulator.timefmt import format_date, format_timestamp
+from bill_emulator.validation import (
+    body_object,
+    boolean,
+    classification_ids,
+    day,
+    json_object,
+    money,
+    objects,
+    reject_unknown,
+)
 
 PREFIX = "stp"
 BILL_PAYMENT_PREFIX = "blp"
@@ -43,6 +47,19 @@ _RAILS = {
 }
 _NO_RAILS = dict.fromkeys(_RAILS.values())
 CHECK_IMAGE_HOST = "https://gateway.stage.bill.com/connect"
+
+
+def _today(ctx: Context) -> date:
+    """The emulator clock's UTC date: process dates and settlement count in it."""
+    return ctx.clock.utcnow().date()
+
+
+def add_business_days(day: date, days: int) -> date:
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
 
 
 # -- the payment object ---------------------------------------------------------------------------
@@ -75,7 +92,7 @@ def _disbursement_info(payment: dict[str, Any], sub_type: str) -> dict[str, Any]
     info: dict[str, Any] = {"isVoidable": status == "PAID" and payment["onlinePayment"], **_NO_RAILS}
     if kind not in _RAILS or status == "CANCELLED":
         return info
-    process = parse_day(payment["processDate"])
+    process = date.fromisoformat(payment["processDate"])
     sent = payment["processDate"] if status in ("PAID", "VOID") else None
     arrives = add_business_days(process, arrival_days(kind, payment["processingOptions"])).isoformat()
     seed = zlib.crc32(payment["id"].encode())
@@ -215,8 +232,6 @@ def _apply(ctx: Context, payment: dict[str, Any], field: str, sign: int) -> None
 
 
 def _release_credits(ctx: Context, payment: dict[str, Any]) -> None:
-    from bill_emulator.backends import credits
-
     for item in payment["billPayments"]:
         for used in item["vendorCredits"]:
             credits.release_vendor_credit(ctx, used["id"], payment["id"])
@@ -233,7 +248,7 @@ def _mark_paid_date(ctx: Context, vendor_id: str, process_date: str) -> None:
 def settle_due_payments(ctx: Context) -> None:
     """Scheduled payments whose process date has passed are processed (once per emulator-clock day)."""
     key = f"ap-settled:{ctx.scope}"
-    day = format_date(today(ctx))
+    day = format_date(_today(ctx))
     if (ctx.store.meta(key) or "") >= day:
         return
     rows = ctx.store.execute(
@@ -257,22 +272,6 @@ def settle_due_payments(ctx: Context) -> None:
 
 
 # -- funding accounts -----------------------------------------------------------------------------
-def funding_banks(ctx: Context) -> list[dict[str, Any]]:
-    """The organization's bank accounts that can fund payments ({id, name, verified})."""
-    rows = [r for r in ctx.store.find("bank_accounts", ctx.scope) if not r.body.get("archived")]
-    if rows:
-        return [
-            {
-                "id": r.id,
-                "name": f"{r.body.get('bankName') or 'Bank account'} ...{str(r.body.get('accountNumber') or '')[-4:]}",
-                "verified": r.body.get("status") not in ("NOT_VERIFIED", "PENDING"),
-            }
-            for r in rows
-        ]
-    fallback = ctx.store.meta(f"ap-funding:{ctx.scope}")
-    return [{"id": fallback, "name": "Operating account ...4321", "verified": True}] if fallback else []
-
-
 def _funding_account(ctx: Context, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise invalid_body("fundingAccount: must be an object with type and id")
@@ -292,14 +291,14 @@ def _funding_account(ctx: Context, value: Any) -> dict[str, Any]:
 
 def earliest_process_date(ctx: Context, vendor: dict[str, Any], kind: str) -> tuple[date, list[str]]:
     """Today, or 2 business days after a new vendor bank account was added (BILL verifies it first)."""
-    earliest = today(ctx)
+    earliest = _today(ctx)
     while earliest.weekday() >= 5:
         earliest += timedelta(days=1)
     conditions: list[str] = []
     if kind in ("ACH", "INTERNATIONAL"):
         added = vendors.bank_account_added(ctx, vendor["id"])
         if added:
-            verified = add_business_days(parse_day(added[:10]), 2)
+            verified = add_business_days(date.fromisoformat(added[:10]), 2)
             if verified > earliest:
                 earliest = verified
                 conditions.append("VENDOR_BANK_ACCOUNT_VERIFICATION")
@@ -327,12 +326,11 @@ _PAYMENT_FIELDS = frozenset(
 def _options(value: Any) -> dict[str, Any]:
     if value is None:
         return {}
-    if not isinstance(value, dict):
-        raise invalid_body("processingOptions: must be an object")
+    json_object(value, "processingOptions")
     reject_unknown(value, {"requestPayFaster", "createBill", "requestCheckDeliveryType"})
     for key in ("requestPayFaster", "createBill"):
-        if key in value and not isinstance(value[key], bool):
-            raise invalid_body(f"processingOptions.{key}: must be true or false")
+        if key in value:
+            boolean(value[key], f"processingOptions.{key}")
     delivery = value.get("requestCheckDeliveryType", "STANDARD")
     if not isinstance(delivery, str) or delivery not in CHECK_DELIVERY:
         raise invalid_body(
@@ -349,7 +347,7 @@ def _payable_bill(ctx: Context, bill_id: Any, vendor_id: str | None, amount: flo
         raise invalid_body(f"Bill {bill_id} does not belong to vendor {vendor_id}.")
     if bill["archived"]:
         raise unprocessable(f"Bill {bill_id} is archived.")
-    if not bills.approvable(bill):
+    if not approvals.approvable(bill):
         raise unprocessable(
             f"Bill {bill_id} is not approved for payment (approvalStatus {bill['approvalStatus']})."
         )
@@ -364,7 +362,7 @@ def _payable_bill(ctx: Context, bill_id: Any, vendor_id: str | None, amount: flo
 
 
 def _schedule(
-    call: Call,
+    ctx: Context,
     vendor: dict[str, Any],
     allocations: list[tuple[dict[str, Any], float]],
     process_date: Any,
@@ -373,10 +371,9 @@ def _schedule(
     description: str,
 ) -> dict[str, Any]:
     """Create one online payment for bills of one vendor: validate the date, move scheduledAmount."""
-    ctx = call.ctx
     if vendor["archived"]:
         raise unprocessable(f"Vendor {vendor['id']} is archived.")
-    process = parse_day(bills.day(process_date, "processDate"))
+    process = date.fromisoformat(day(process_date, "processDate"))
     kind = disbursement_type(vendor)
     if kind == "CHECK" and not vendor["address"].get("line1"):
         raise unprocessable("The vendor needs an address (or a bank account) before BILL can pay it.")
@@ -408,13 +405,13 @@ def _schedule(
     return payment
 
 
-def create_payment(call: Call) -> Reply:
-    """POST /v3/payments: pay one bill (or, with createBill, a new one) online. Needs an MFA-trusted session."""
-    require_trusted_session(call)
-    ctx, body = call.ctx, body_object(call)
+def create_payment(ctx: Context, body: Any) -> dict[str, Any]:
+    """Pay one bill (or, with createBill, a new one) online. Needs an MFA-trusted session."""
+    require_trusted(ctx)
+    body = body_object(body)
     reject_unknown(body, _PAYMENT_FIELDS)
     options = _options(body.get("processingOptions"))
-    amount = bills.money(body.get("amount"), "amount")
+    amount = money(body.get("amount"), "amount")
     funding = _funding_account(ctx, body.get("fundingAccount"))
     if "processDate" not in body:
         raise invalid_body("processDate: must not be null")
@@ -426,7 +423,7 @@ def create_payment(call: Call) -> Reply:
             raise invalid_body("billId: leave it out when processingOptions.createBill is true")
         if not body.get("vendorId"):
             raise invalid_body("vendorId: must not be blank when processingOptions.createBill is true")
-        bill = bills.BILL_FAMILY.new(
+        bill = bills.BILL_FAMILY.create(
             ctx,
             {
                 "vendorId": body["vendorId"],
@@ -439,22 +436,19 @@ def create_payment(call: Call) -> Reply:
     vendor_id = body.get("vendorId")
     bill = _payable_bill(ctx, body.get("billId"), vendor_id, amount)
     vendor = vendors.get_vendor(ctx, bill["vendorId"])
-    payment = _schedule(call, vendor, [(bill, amount)], body["processDate"], funding, options, description)
-    return Reply(201, payment)
+    return _schedule(ctx, vendor, [(bill, amount)], body["processDate"], funding, options, description)
 
 
-def create_bulk_payment(call: Call) -> Reply:
-    """POST /v3/payments/bulk: up to 50 bills, one payment each, all or none. Needs an MFA-trusted session."""
-    require_trusted_session(call)
-    ctx, body = call.ctx, body_object(call)
+def create_bulk_payment(ctx: Context, body: Any) -> dict[str, Any]:
+    """Up to 50 bills, one payment each, all or none. Needs an MFA-trusted session."""
+    require_trusted(ctx)
+    body = body_object(body)
     reject_unknown(
         body, {"vendorId", "processDate", "fundingAccount", "payments", "processingOptions", "description"}
     )
     funding = _funding_account(ctx, body.get("fundingAccount"))
     options = _options(body.get("processingOptions"))
-    items = body.get("payments")
-    if not isinstance(items, list) or not items or not all(isinstance(x, dict) for x in items):
-        raise invalid_body("payments: must contain at least one bill payment")
+    items = objects(body.get("payments"), "payments: must contain at least one bill payment")
     if len(items) > MAX_BULK:
         raise invalid_body(f"payments: you can pay up to {MAX_BULK} bills with one request")
     if "processDate" not in body:
@@ -462,12 +456,12 @@ def create_bulk_payment(call: Call) -> Reply:
     created = []
     for item in items:
         reject_unknown(item, {"billId", "amount"})
-        amount = bills.money(item.get("amount"), "payments.amount")
+        amount = money(item.get("amount"), "payments.amount")
         bill = _payable_bill(ctx, item.get("billId"), body.get("vendorId"), amount)
         vendor = vendors.get_vendor(ctx, bill["vendorId"])
         created.append(
             _schedule(
-                call,
+                ctx,
                 vendor,
                 [(bill, amount)],
                 body["processDate"],
@@ -476,29 +470,27 @@ def create_bulk_payment(call: Call) -> Reply:
                 str(body.get("description", "")),
             )
         )
-    return Reply(201, {"payments": created})
+    return {"payments": created}
 
 
-def record_payment(call: Call) -> Reply:
-    """POST /v3/bills/record-payment: an offline payment (paid outside BILL) applied to a vendor's bills."""
-    ctx, body = call.ctx, body_object(call)
+def record_payment(ctx: Context, body: Any) -> dict[str, Any]:
+    """An offline payment (paid outside BILL) applied to a vendor's bills (POST /v3/bills/record-payment)."""
+    body = body_object(body)
     reject_unknown(
         body, {"vendorId", "processDate", "toPrintCheck", "payments", "description", "classifications"}
     )
     if not isinstance(body.get("vendorId"), str) or not body["vendorId"]:
         raise invalid_body("vendorId: must not be blank")
     vendor = vendors.get_vendor(ctx, body["vendorId"])
-    items = body.get("payments")
-    if not isinstance(items, list) or not items or not all(isinstance(x, dict) for x in items):
-        raise invalid_body("payments: must contain at least one bill payment")
-    if "toPrintCheck" in body and not isinstance(body["toPrintCheck"], bool):
-        raise invalid_body("toPrintCheck: must be true or false")
-    process = bills.day(body.get("processDate") or ctx.now()[:10], "processDate")
-    chart = bills.classifications(("chartOfAccountId",), body.get("classifications"), "classifications")
+    items = objects(body.get("payments"), "payments: must contain at least one bill payment")
+    if "toPrintCheck" in body:
+        boolean(body["toPrintCheck"], "toPrintCheck")
+    process = day(body.get("processDate") or ctx.now()[:10], "processDate")
+    chart = classification_ids(("chartOfAccountId",), body.get("classifications"), "classifications")
     allocations = []
     for item in items:
         reject_unknown(item, {"billId", "amount"})
-        amount = bills.money(item.get("amount"), "payments.amount")
+        amount = money(item.get("amount"), "payments.amount")
         if amount <= 0:
             raise invalid_body("payments.amount: must be greater than zero")
         bill_id = item.get("billId")
@@ -530,29 +522,18 @@ def record_payment(call: Call) -> Reply:
     ctx.store.insert("payments", ctx.scope, payment)
     _apply(ctx, payment, "paidAmount", 1)
     _mark_paid_date(ctx, vendor["id"], process)
-    return Reply(200, payment)
+    return payment
 
 
 # -- reads and changes -----------------------------------------------------------------------------
-def list_payments(call: Call) -> Reply:
-    settle_due_payments(call.ctx)
-    return list_body(call, PAYMENTS, ORG)
-
-
-def _payment(ctx: Context, payment_id: str) -> dict[str, Any]:
+def get_payment(ctx: Context, payment_id: str) -> dict[str, Any]:
     return generic.get(ctx, PAYMENTS, payment_id)
 
 
-def get_payment(call: Call) -> Reply:
-    settle_due_payments(call.ctx)
-    return Reply(200, _payment(call.ctx, call.path["paymentId"]))
-
-
-def cancel_payment(call: Call) -> Reply:
+def cancel_payment(ctx: Context, payment_id: str) -> dict[str, Any]:
     """Only a payment BILL has not started processing (singleStatus SCHEDULED) can be canceled."""
-    ctx = call.ctx
     settle_due_payments(ctx)
-    payment = _payment(ctx, call.path["paymentId"])
+    payment = get_payment(ctx, payment_id)
     if payment["singleStatus"] != "SCHEDULED":
         raise unprocessable(
             f"Payment {payment['id']} cannot be canceled (singleStatus {payment['singleStatus']}). Void it instead."
@@ -560,22 +541,21 @@ def cancel_payment(call: Call) -> Reply:
     _apply(ctx, payment, "scheduledAmount", -1)
     set_status(payment, "CANCELLED")
     save_payment(ctx, payment)
-    return Reply(200, payment)
+    return payment
 
 
-def void_payment(call: Call) -> Reply:
-    """POST /v3/payments/{paymentId}/void {type, reason}: any payment not already canceled or voided (online
-    or offline); its amounts come off the bills at once."""
-    ctx = call.ctx
+def void_payment(ctx: Context, payment_id: str, body: Any) -> dict[str, Any]:
+    """{type, reason}: any payment not already canceled or voided (online or offline); its amounts come off
+    the bills at once."""
     settle_due_payments(ctx)
-    body = body_object(call)
+    body = body_object(body)
     reject_unknown(body, {"type", "reason"})
     if body.get("type") not in VOID_TYPES:
         raise invalid_body(f"type: must be one of {', '.join(VOID_TYPES)}")
     reason = body.get("reason", "")
     if not isinstance(reason, str):
         raise invalid_body("reason: must be a string")
-    payment = _payment(ctx, call.path["paymentId"])
+    payment = get_payment(ctx, payment_id)
     if payment["status"] not in ("PAID", "SCHEDULED"):
         raise unprocessable(f"Payment {payment['id']} cannot be voided (status {payment['status']}).")
     now = ctx.now()
@@ -593,35 +573,34 @@ def void_payment(call: Call) -> Reply:
     _apply(ctx, payment, "paidAmount" if payment["status"] == "PAID" else "scheduledAmount", -1)
     set_status(payment, "VOID")
     save_payment(ctx, payment)
-    return Reply(200, payment)
+    return payment
 
 
-def check_image(call: Call) -> Reply:
+def check_image(ctx: Context, payment_id: str) -> dict[str, Any]:
     """Front and back images of a check BILL mailed."""
-    payment = _payment(call.ctx, call.path["paymentId"])
+    payment = get_payment(ctx, payment_id)
     if payment["disbursementType"] != "CHECK" or payment["status"] not in ("PAID", "VOID"):
         raise unprocessable(f"No check image is available for payment {payment['id']}.")
     base = f"{CHECK_IMAGE_HOST}/v3/payments/{payment['id']}/check-image"
-    return Reply(200, {"results": [{"downloadLink": f"{base}/front"}, {"downloadLink": f"{base}/back"}]})
+    return {"results": [{"downloadLink": f"{base}/front"}, {"downloadLink": f"{base}/back"}]}
 
 
-def _vendor_and_amount(call: Call) -> tuple[dict[str, Any], float]:
-    vendor_id = call.query.get("vendorId") or ""
+def _vendor_and_amount(ctx: Context, query: Mapping[str, str]) -> tuple[dict[str, Any], float]:
+    vendor_id = query.get("vendorId") or ""
     if not vendor_id:
         raise invalid_parameter("vendorId is required.")
     try:
-        amount = round(float(call.query.get("amount") or ""), 2)
+        amount = round(float(query.get("amount") or ""), 2)
     except ValueError:
         raise invalid_parameter("amount is required: a number greater than zero.") from None
     if amount <= 0:
         raise invalid_parameter("amount is required: a number greater than zero.")
-    return vendors.get_vendor(call.ctx, vendor_id), amount
+    return vendors.get_vendor(ctx, vendor_id), amount
 
 
-def payment_options(call: Call) -> Reply:
-    """GET /v3/payments/options?vendorId&amount: which funding accounts can pay the vendor, and when."""
-    ctx = call.ctx
-    vendor, amount = _vendor_and_amount(call)
+def payment_options(ctx: Context, query: Mapping[str, str]) -> dict[str, Any]:
+    """`?vendorId&amount`: which funding accounts can pay the vendor, and when."""
+    vendor, amount = _vendor_and_amount(ctx, query)
     kind = disbursement_type(vendor)
     process, conditions = earliest_process_date(ctx, vendor, kind)
     delivery = add_business_days(process, arrival_days(kind, {}))
@@ -643,38 +622,32 @@ def payment_options(call: Call) -> Reply:
         }
         for bank in funding_banks(ctx)
     ]
-    return Reply(
-        200, {"amount": amount, "vendorId": vendor["id"], "fundingOptions": {"banks": banks, "cards": []}}
-    )
+    return {"amount": amount, "vendorId": vendor["id"], "fundingOptions": {"banks": banks, "cards": []}}
 
 
 _RATE_BANDS = ((0.01, 10_000.0, 1.0), (10_000.01, 100_000.0, 1.002), (100_000.01, 1_000_000.0, 1.004))
 
 
-def exchange_rate(call: Call) -> Reply:
-    """GET /v3/payments/exchange-rate?vendorId&amount&baseCurrency: USD per unit of the vendor's currency."""
-    ctx = call.ctx
-    vendor, amount = _vendor_and_amount(call)
+def exchange_rate(ctx: Context, query: Mapping[str, str]) -> dict[str, Any]:
+    """`?vendorId&amount&baseCurrency`: USD per unit of the vendor's currency."""
+    vendor, amount = _vendor_and_amount(ctx, query)
     currency = (vendor["paymentInformation"].get("bankAccount") or {}).get("paymentCurrency") or vendor[
         "billCurrency"
     ]
     if currency not in vendors.USD_PER_UNIT:
         raise unprocessable(f"BILL does not pay in {currency}.")
-    base = (call.query.get("baseCurrency") or "false").lower() == "true"
+    base = (query.get("baseCurrency") or "false").lower() == "true"
     rate = vendors.USD_PER_UNIT[currency]
     usd = amount if base else amount * rate
     low, high, better = next((band for band in _RATE_BANDS if usd <= band[1]), _RATE_BANDS[-1])
     expires = ctx.clock.utcnow() + timedelta(hours=1)
-    return Reply(
-        200,
-        {
-            "paymentCurrency": currency,
-            "baseCurrency": "USD",
-            "exchangeRate": round(rate * better, 6),
-            "amountRange": {"from": low, "to": high},
-            "expirationTime": format_timestamp(expires),
-        },
-    )
+    return {
+        "paymentCurrency": currency,
+        "baseCurrency": "USD",
+        "exchangeRate": round(rate * better, 6),
+        "amountRange": {"from": low, "to": high},
+        "expirationTime": format_timestamp(expires),
+    }
 
 
 # -- seed -------------------------------------------------------------------------------------------
@@ -697,7 +670,7 @@ def seed_payments(
     end_day = plan.end.date()
     out: list[dict[str, Any]] = []
     for bill in bill_list:
-        if not bills.approvable(bill):
+        if not approvals.approvable(bill):
             continue
         created_at: datetime = bill["_created_at"]
         age = (plan.end - created_at).days
@@ -709,7 +682,7 @@ def seed_payments(
             out.append(_seed_paid(plan, bill, vendor, process_at, funding, open_credits, new_id))
         elif age <= 20 and roll < 0.15:
             process_day = add_business_days(end_day, f.integer(1, 8))
-            created = vendors.stamp(f.moment_between(created_at, plan.end))
+            created = format_timestamp(f.moment_between(created_at, plan.end))
             payment = build_payment(
                 ctx,
                 {
@@ -766,7 +739,7 @@ def _seed_paid(
         created_at = f.moment_between(process_at, min(plan.end, process_at + timedelta(days=5)))
     else:
         created_at = f.moment_between(max(bill["_created_at"], process_at - timedelta(days=3)), process_at)
-    created = vendors.stamp(created_at)
+    created = format_timestamp(created_at)
     payment = build_payment(
         ctx,
         {
@@ -800,7 +773,7 @@ def _seed_paid(
             info["lastPaymentDate"] = process_date
         for credit in open_credits.get(bill["vendorId"], []):
             if credit["usage"] and credit["usage"][-1]["paymentId"] == payment_id:
-                credit["updatedTime"] = max(credit["updatedTime"], vendors.stamp(changed_at))
+                credit["updatedTime"] = max(credit["updatedTime"], format_timestamp(changed_at))
     elif status == "VOID":
         changed_at = min(plan.end, process_at + timedelta(days=f.integer(1, 10)))
         payment["voidInfo"] = [
@@ -810,12 +783,12 @@ def _seed_paid(
                 "type": "VOID_ONLY",
                 "status": "ACCEPTED",
                 "reason": "Duplicate payment",
-                "createdTime": vendors.stamp(changed_at),
-                "updatedTime": vendors.stamp(changed_at),
+                "createdTime": format_timestamp(changed_at),
+                "updatedTime": format_timestamp(changed_at),
             }
         ]
     else:
         changed_at = f.moment_between(created_at, process_at)
-    payment["updatedTime"] = vendors.stamp(max(changed_at, created_at))
+    payment["updatedTime"] = format_timestamp(max(changed_at, created_at))
     bill["updatedTime"] = max(bill["updatedTime"], payment["updatedTime"])
     return payment

@@ -7,23 +7,24 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bill_emulator.backends import generic, payments, vendors
-from bill_emulator.backends.bills import (
-    EMPTY,
-    Family,
-    LineSpec,
-    build_line,
-    check_lines,
-    classifications,
-    day,
-)
+from bill_emulator.backends import generic, vendors
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.customers import CUSTOMERS
-from bill_emulator.backends.vendors import reject_unknown, require_trusted_session, required_id
+from bill_emulator.backends.funding import funding_banks
+from bill_emulator.backends.line_items import EMPTY, LineItemFamily, LineSpec, build_line, check_lines
 from bill_emulator.errors import invalid_body, not_found
-from bill_emulator.handlers import Call
 from bill_emulator.resources import Resource, register
-from bill_emulator.seedplan import SeedPlan
+from bill_emulator.seedplan import SeedPlan, fast_ids
+from bill_emulator.validation import (
+    boolean,
+    classification_ids,
+    day,
+    json_object,
+    reject_unknown,
+    require_keys,
+    required_id,
+    text,
+)
 
 RECURRING_INVOICE_PREFIX = "0ri"
 RECURRING_BILL_PREFIX = "0rb"
@@ -45,8 +46,7 @@ BILL_LINE = LineSpec(
 
 def schedule(value: Any, existing: dict[str, Any] | None) -> dict[str, Any]:
     """Validate a schedule (merged over the stored one on PATCH)."""
-    if not isinstance(value, dict):
-        raise invalid_body("schedule: must be an object")
+    json_object(value, "schedule")
     reject_unknown(value, {"period", "frequency", "nextDueDate", "endDate", "daysInAdvance"})
     merged = {**(existing or {}), **value}
     if merged.get("period") not in PERIODS:
@@ -74,9 +74,7 @@ def schedule(value: Any, existing: dict[str, Any] | None) -> dict[str, Any]:
 
 def _text(body: dict[str, Any], fields: dict[str, Any]) -> None:
     if "description" in body:
-        if not isinstance(body["description"], str) or len(body["description"]) > 4000:
-            raise invalid_body("description: must be a string")
-        fields["description"] = body["description"]
+        fields["description"] = text(body, "description", message="description: must be a string")
 
 
 # -- recurring invoices (AR) ------------------------------------------------------------------------
@@ -113,9 +111,7 @@ def validate_recurring_invoice(
         },
     )
     if replace:
-        missing = [k for k in ("customerId", "schedule", "recurringInvoiceLineItems") if k not in body]
-        if missing:
-            raise invalid_body("; ".join(f"{k}: must not be null" for k in missing))
+        require_keys(body, ("customerId", "schedule", "recurringInvoiceLineItems"))
     fields: dict[str, Any] = {}
     if "customerId" in body:
         fields["customerId"] = generic.get(ctx, CUSTOMERS, required_id(body, "customerId"))["id"]
@@ -123,11 +119,9 @@ def validate_recurring_invoice(
     if "schedule" in body:
         fields["schedule"] = schedule(body["schedule"], None if replace else (existing or {}).get("schedule"))
     if "sendEmail" in body:
-        if not isinstance(body["sendEmail"], bool):
-            raise invalid_body("sendEmail: must be true or false")
-        fields["sendEmail"] = body["sendEmail"]
+        fields["sendEmail"] = boolean(body["sendEmail"], "sendEmail")
     if "classifications" in body:
-        fields["classifications"] = classifications(
+        fields["classifications"] = classification_ids(
             _CLASSIFICATIONS, body["classifications"], "classifications"
         )
     if "recurringInvoiceLineItems" in body:
@@ -146,9 +140,8 @@ RECURRING_INVOICES = register(
         sorts=SORTS,
     )
 )
-RECURRING_INVOICE_FAMILY = Family(
+RECURRING_INVOICE_FAMILY = LineItemFamily(
     RECURRING_INVOICES,
-    "recurringInvoiceId",
     "recurringInvoiceLineItems",
     INVOICE_LINE,
     validate_recurring_invoice,
@@ -193,9 +186,7 @@ def validate_recurring_bill(
         },
     )
     if replace:
-        missing = [k for k in ("vendorId", "schedule", "recurringBillLineItems") if k not in body]
-        if missing:
-            raise invalid_body("; ".join(f"{k}: must not be null" for k in missing))
+        require_keys(body, ("vendorId", "schedule", "recurringBillLineItems"))
     fields: dict[str, Any] = {}
     if "vendorId" in body:
         fields["vendorId"] = vendors.get_vendor(ctx, required_id(body, "vendorId"))["id"]
@@ -210,8 +201,7 @@ def validate_recurring_bill(
         fields["processingOptions"] = options
     info = body.get("paymentInformation")
     if info is not None:
-        if not isinstance(info, dict):
-            raise invalid_body("paymentInformation: must be an object")
+        json_object(info, "paymentInformation")
         reject_unknown(info, {"bankAccountId"})
         if info.get("bankAccountId") is not None and not isinstance(info["bankAccountId"], str):
             raise invalid_body("paymentInformation.bankAccountId: must be a string id")
@@ -221,7 +211,7 @@ def validate_recurring_bill(
     if auto:
         if not bank_id:
             raise invalid_body("paymentInformation.bankAccountId: must not be blank when autoPayment is true")
-        banks = {b["id"] for b in payments.funding_banks(ctx)}
+        banks = {b["id"] for b in funding_banks(ctx)}
         if ctx.store.count("bank_accounts", ctx.scope) and bank_id not in banks:
             raise not_found("Bank account", bank_id)
     if "recurringBillLineItems" in body:
@@ -229,14 +219,6 @@ def validate_recurring_bill(
             body["recurringBillLineItems"], BILL_LINE, "recurringBillLineItems"
         )
     return fields
-
-
-def _autopay_guard(call: Call) -> None:
-    """Turning on a recurring bill's autoPayment needs an MFA-trusted session (BILL's MFA list)."""
-    items = call.body if isinstance(call.body, list) else [call.body]
-    options = [x.get("processingOptions") for x in items if isinstance(x, dict)]
-    if any(isinstance(o, dict) and o.get("autoPayment") is True for o in options):
-        require_trusted_session(call)
 
 
 def _vendor_recurring(ctx: Context, bill: dict[str, Any], old: dict[str, Any] | None) -> None:
@@ -258,14 +240,12 @@ def _vendor_recurring(ctx: Context, bill: dict[str, Any], old: dict[str, Any] | 
 RECURRING_BILLS = register(
     Resource("recurring_bills", "Recurring bill", RECURRING_BILL_PREFIX, build_recurring_bill, sorts=SORTS)
 )
-RECURRING_BILL_FAMILY = Family(
+RECURRING_BILL_FAMILY = LineItemFamily(
     RECURRING_BILLS,
-    "recurringBillId",
     "recurringBillLineItems",
     BILL_LINE,
     validate_recurring_bill,
     after_write=_vendor_recurring,
-    guard=_autopay_guard,
 )
 
 
@@ -299,7 +279,7 @@ def _seed_schedule(plan: SeedPlan, archived: bool) -> dict[str, Any]:
 def seed(plan: SeedPlan) -> None:
     """Recurring invoices for some customers and recurring bills for some vendors (a few archived)."""
     ctx, f = plan.ctx, plan.ctx.fake
-    new_id = vendors.fast_ids(ctx, "recurring")
+    new_id = fast_ids(ctx, "recurring")
     accounts = plan.refs.get("chart_of_accounts") or [None]
     customers = list(plan.extra["customers"].values())
     templates = []

@@ -1,25 +1,32 @@
 """Vendors: the people and businesses an organization pays (BILL's AP workflow). Also each vendor's one
-bank account, its international-payment configuration and its audit trail, and the MFA check the
-payables families share."""
+bank account, its international-payment configuration and its audit trail."""
 
 from __future__ import annotations
 
 import random
 import re
-import string
-from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
 
 from bill_emulator.backends import generic
 from bill_emulator.backends.context import Context
-from bill_emulator.errors import BillApiError, invalid_body, invalid_parameter, not_found, unprocessable
-from bill_emulator.handlers import ORG, Call, Reply, list_body
+from bill_emulator.backends.mfa import require_trusted
+from bill_emulator.backends.organizations import user_name
+from bill_emulator.errors import invalid_body, invalid_parameter, not_found, unprocessable
 from bill_emulator.resources import EQ_NE, NAME, SETS, Field, Resource, base_filters, register
-from bill_emulator.seedplan import SeedPlan
-from bill_emulator.timefmt import format_timestamp
+from bill_emulator.seedplan import SeedPlan, fast_ids
+from bill_emulator.validation import (
+    blank_address,
+    body_object,
+    json_object,
+    reject_unknown,
+    require_fields,
+    text,
+)
 
 PREFIX = "009"
 AUDIT_PREFIX = "0at"  # internal key of an audit-trail record (never shown)
@@ -48,105 +55,9 @@ _FOREIGN_ADDRESS = {
     "AUD": ("AU", "Sydney", "NSW", "2000"),
 }
 _IBAN_COUNTRIES = frozenset({"DE", "FR", "GB", "DK", "ES", "NL"})
-_ID_TABLE = ((string.ascii_letters + string.digits) * 5)[:256].encode()  # random byte -> id character
-
-
-# -- shared helpers for the payables families ---------------------------------------------------
-def require_trusted_session(call: Call) -> None:
-    """Payments and autopay need an MFA-trusted session (REFERENCE §2.3): 403 BDC_1361 otherwise."""
-    session_id = call.principal.session_id if call.principal else None
-    rows = call.ctx.store.execute("SELECT trusted FROM sessions WHERE session_id = ?", (session_id or "",))
-    if not rows or not rows[0][0]:
-        raise BillApiError("BDC_1361")
-
-
-def body_object(call: Call) -> dict[str, Any]:
-    if not isinstance(call.body, dict):
-        raise invalid_body("Request body must be a JSON object.")
-    return call.body
-
-
-def body_list(call: Call, limit: int, what: str) -> list[dict[str, Any]]:
-    items = call.body
-    if not isinstance(items, list) or not items or not all(isinstance(x, dict) for x in items):
-        raise invalid_body("Request body must be a non-empty JSON array of objects.")
-    if len(items) > limit:
-        raise invalid_body(f"You can send up to {limit} {what} in one request.")
-    return items
-
-
-def ids_param(call: Call) -> list[str]:
-    ids = [part.strip() for part in (call.query.get("ids") or "").split(",") if part.strip()]
-    if not ids:
-        raise invalid_parameter("ids is required: a comma-separated list of ids.")
-    return ids
-
-
-def reject_unknown(body: dict[str, Any], allowed: set[str] | frozenset[str]) -> None:
-    unknown = sorted(set(body) - set(allowed))
-    if unknown:
-        raise invalid_body(f"Unrecognized field(s): {', '.join(unknown)}.")
-
-
-def required_id(body: dict[str, Any], key: str) -> str:
-    value = body.get(key)
-    if not isinstance(value, str) or not value:
-        raise invalid_body(f"{key}: must not be blank")
-    return value
-
-
-def today(ctx: Context) -> date:
-    return ctx.clock.utcnow().date()
-
-
-def parse_day(text: str) -> date:
-    return date.fromisoformat(text)
-
-
-def stamp(moment: datetime) -> str:
-    """format_timestamp for UTC moments without strftime (the seeding hot path)."""
-    if moment.tzinfo is None or moment.utcoffset():
-        return format_timestamp(moment)
-    return moment.isoformat(timespec="milliseconds")
-
-
-def add_business_days(day: date, days: int) -> date:
-    while days > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            days -= 1
-    return day
-
-
-def fast_ids(ctx: Context, salt: str) -> Callable[[str], str]:
-    """A seeded id maker for bulk seeding: BILL-shaped ids without IdFactory's per-character cost."""
-    rng = random.Random(f"{salt}-{ctx.scope}")
-    shard = ctx.ids.new(PREFIX)[3:5]
-
-    def new(prefix: str) -> str:
-        return prefix + shard + rng.randbytes(15).translate(_ID_TABLE).decode()
-
-    return new
-
-
-def user_name(ctx: Context, user_id: str | None) -> str:
-    row = ctx.store.get("users", user_id) if user_id else None
-    return f"{row.body['firstName']} {row.body['lastName']}" if row else ""
 
 
 # -- vendor objects -----------------------------------------------------------------------------
-def blank_address() -> dict[str, str]:
-    return {
-        "line1": "",
-        "line2": "",
-        "city": "",
-        "stateOrProvince": "",
-        "zipOrPostalCode": "",
-        "country": "",
-        "countryName": "",
-    }
-
-
 def _virtual_card() -> dict[str, Any]:
     return {
         "status": "UNDEFINED",
@@ -248,14 +159,11 @@ def build_bank_account(data: dict[str, Any], currency: str) -> dict[str, Any]:
 
 
 def validate_bank_account(body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise invalid_body("bankAccount: must be an object")
+    json_object(body, "bankAccount")
     reject_unknown(
         body, {"nameOnAccount", "accountNumber", "routingNumber", "type", "ownerType", "paymentCurrency"}
     )
-    missing = [k for k in ("nameOnAccount", "accountNumber") if not body.get(k)]
-    if missing:
-        raise invalid_body("; ".join(f"{k}: must not be blank" for k in missing))
+    require_fields(body, ("nameOnAccount", "accountNumber"))
     number = str(body["accountNumber"])
     iban = bool(re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}", number))
     routing = str(body.get("routingNumber") or "")
@@ -291,15 +199,14 @@ _WRITABLE = frozenset(
 )
 
 
-def validate_vendor(call: Call, body: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
+def validate_vendor(ctx: Context, body: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
     """Check a create (existing is None) or PATCH body; return the fields to store."""
     reject_unknown(body, _WRITABLE | {"id"})
     if existing is None and not (isinstance(body.get("name"), str) and body["name"].strip()):
         raise invalid_body("name: must not be blank")
     for key, limit in (("name", 100), ("shortName", 100), ("accountNumber", 100), ("phone", 20)):
-        value = body.get(key)
-        if value is not None and (not isinstance(value, str) or len(value) > limit):
-            raise invalid_body(f"{key}: must be a string of at most {limit} characters")
+        if body.get(key) is not None:
+            text(body, key, limit)
     email = body.get("email")
     if email and (not isinstance(email, str) or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email)):
         raise invalid_body("email: must be a well-formed email address")
@@ -308,8 +215,8 @@ def validate_vendor(call: Call, body: dict[str, Any], existing: dict[str, Any] |
     if "billCurrency" in body and not re.fullmatch(r"[A-Z]{3}", str(body["billCurrency"])):
         raise invalid_body("billCurrency: must be a 3-letter ISO 4217 code")
     for key in ("address", "paymentInformation", "additionalInfo", "autoPay"):
-        if key in body and not isinstance(body[key], dict):
-            raise invalid_body(f"{key}: must be an object")
+        if key in body:
+            json_object(body[key], key)
     fields = {k: v for k, v in body.items() if k not in ("id", "regulatoryFields")}
     address = body.get("address") or {}
     if address.get("country") and not re.fullmatch(r"[A-Z]{2}", str(address["country"])):
@@ -336,10 +243,10 @@ def validate_vendor(call: Call, body: dict[str, Any], existing: dict[str, Any] |
     if auto is not None:
         reject_unknown(auto, {"enabled", "bankAccountId", "maxAmount", "daysBeforeDueDate"})
         if auto.get("enabled"):
-            require_trusted_session(call)
+            require_trusted(ctx)
             if not auto.get("bankAccountId"):
                 raise invalid_body("autoPay.bankAccountId: must not be blank when autopay is enabled")
-            fields["autoPay"] = {**auto, "createdBy": call.ctx.user_id}
+            fields["autoPay"] = {**auto, "createdBy": ctx.user_id}
     return fields
 
 
@@ -370,20 +277,6 @@ VENDORS = register(
         ),
     )
 )
-
-
-def list_vendors(call: Call) -> Reply:
-    from bill_emulator.backends.payments import settle_due_payments
-
-    settle_due_payments(call.ctx)
-    return list_body(call, VENDORS, ORG)
-
-
-def read_vendor(call: Call) -> Reply:
-    from bill_emulator.backends.payments import settle_due_payments
-
-    settle_due_payments(call.ctx)
-    return Reply(200, get_vendor(call.ctx, call.path["vendorId"]))
 
 
 def get_vendor(ctx: Context, vendor_id: str) -> dict[str, Any]:
@@ -462,36 +355,35 @@ def record_audit(ctx: Context, vendor_id: str, before: dict[str, Any] | None, af
         ctx.store.insert_many("vendor_audit_trail", ctx.scope, entries)
 
 
-def audit_trail(call: Call) -> Reply:
-    """GET /v3/reports/audit-trail/vendor/{vendorId}?includeArchived&start&max, newest first."""
-    vendor = get_vendor(call.ctx, call.path["vendorId"])
+def audit_trail(ctx: Context, vendor_id: str, query: Mapping[str, str]) -> list[dict[str, Any]]:
+    """`?includeArchived&start&max`, newest first."""
+    vendor = get_vendor(ctx, vendor_id)
     try:
-        start = int(call.query.get("start") or 0)
-        limit = int(call.query.get("max") or 20)
+        start = int(query.get("start") or 0)
+        limit = int(query.get("max") or 20)
     except ValueError:
         raise invalid_parameter("start and max must be integers.") from None
     if not 0 <= start < 2**31 or not 1 <= limit <= 100:  # start is a 32-bit integer
         raise invalid_parameter("start must be 0 or more and max between 1 and 100.")
-    include_archived = (call.query.get("includeArchived") or "").lower() == "true"
+    include_archived = (query.get("includeArchived") or "").lower() == "true"
     if vendor["archived"] and not include_archived:
-        return Reply(200, [])
-    rows = call.ctx.store.execute(
+        return []
+    rows = ctx.store.execute(
         "SELECT body FROM records WHERE kind = 'vendor_audit_trail' AND scope = ? AND parent_id = ?"
         " ORDER BY created_time DESC, id DESC LIMIT ? OFFSET ?",
-        (call.ctx.scope, vendor["id"], limit, start),
+        (ctx.scope, vendor["id"], limit, start),
     )
     records = []
-    for (text,) in rows:
-        record = orjson.loads(text)
+    for (raw,) in rows:
+        record = orjson.loads(raw)
         record.pop("id", None)
         records.append(record)
-    return Reply(200, records)
+    return records
 
 
-# -- handlers ----------------------------------------------------------------------------------
-def _new_vendor(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    ctx = call.ctx
-    fields = validate_vendor(call, body, None)
+# -- writes ------------------------------------------------------------------------------------
+def create_vendor(ctx: Context, body: Any) -> dict[str, Any]:
+    fields = validate_vendor(ctx, body_object(body), None)
     now = ctx.now()
     vendor = build_vendor(ctx, {**fields, "id": ctx.ids.new(PREFIX), "createdTime": now, "updatedTime": now})
     ctx.store.insert("vendors", ctx.scope, vendor)
@@ -499,26 +391,15 @@ def _new_vendor(call: Call, body: dict[str, Any]) -> dict[str, Any]:
     return vendor
 
 
-def create_vendor(call: Call) -> Reply:
-    return Reply(201, _new_vendor(call, body_object(call)))
-
-
-def create_vendors(call: Call) -> Reply:
-    """POST /v3/vendors/bulk: up to 20, all or none (the request runs in one transaction)."""
-    items = body_list(call, MAX_BULK, "vendors")
-    return Reply(201, {"vendors": [_new_vendor(call, item) for item in items]})
-
-
-def update_vendor(call: Call) -> Reply:
-    ctx = call.ctx
-    existing = get_vendor(ctx, call.path["vendorId"])
-    fields = validate_vendor(call, body_object(call), existing)
+def update_vendor(ctx: Context, vendor_id: str, body: Any) -> dict[str, Any]:
+    existing = get_vendor(ctx, vendor_id)
+    fields = validate_vendor(ctx, body_object(body), existing)
     vendor = generic.deep_merge(existing, fields)
     generic.save(ctx, VENDORS, vendor)
     record_audit(ctx, vendor["id"], existing, vendor)
     if vendor["name"] != existing["name"]:
         rename_in_documents(ctx, vendor["id"], vendor["name"])
-    return Reply(200, vendor)
+    return vendor
 
 
 def rename_in_documents(ctx: Context, vendor_id: str, name: str) -> None:
@@ -530,51 +411,69 @@ def rename_in_documents(ctx: Context, vendor_id: str, name: str) -> None:
     )
 
 
-def archive_vendor(call: Call, archived: bool) -> Reply:
-    ctx = call.ctx
-    existing = get_vendor(ctx, call.path["vendorId"])
+def set_archived(ctx: Context, vendor_id: str, archived: bool) -> dict[str, Any]:
+    existing = get_vendor(ctx, vendor_id)
     if existing["archived"] == archived:
-        return Reply(200, existing)  # idempotent: no change, no new updatedTime
+        return existing  # idempotent: no change, no new updatedTime
     vendor = generic.set_archived(ctx, VENDORS, existing["id"], archived)
     record_audit(ctx, vendor["id"], existing, vendor)
-    return Reply(200, vendor)
+    return vendor
 
 
-def get_bank_account(call: Call) -> Reply:
-    vendor = get_vendor(call.ctx, call.path["vendorId"])
+@dataclass(frozen=True)
+class VendorFamily(generic.Collection):
+    """Vendors as handlers.crud serves them: every write audited, archive and restore idempotent, bulk
+    creates of up to MAX_BULK answered under "vendors"."""
+
+    bulk_key: str | None = "vendors"
+    max_bulk: int | None = MAX_BULK
+
+    def create(self, ctx: Context, body: Any) -> dict[str, Any]:
+        return create_vendor(ctx, body)
+
+    def update(self, ctx: Context, object_id: str, body: Any, replace: bool) -> dict[str, Any]:
+        return update_vendor(ctx, object_id, body)  # vendors take PATCH only
+
+    def set_archived(self, ctx: Context, object_id: str, archived: bool) -> dict[str, Any]:
+        return set_archived(ctx, object_id, archived)
+
+
+VENDOR_FAMILY = VendorFamily(VENDORS)
+
+
+# -- the vendor's bank account -------------------------------------------------------------------
+def get_bank_account(ctx: Context, vendor_id: str) -> dict[str, Any]:
+    vendor = get_vendor(ctx, vendor_id)
     bank = vendor["paymentInformation"].get("bankAccount")
     if not bank:
         raise not_found("Vendor bank account", vendor["id"])
-    return Reply(200, bank)
+    return bank
 
 
-def create_bank_account(call: Call) -> Reply:
+def create_bank_account(ctx: Context, vendor_id: str, body: Any) -> dict[str, Any]:
     """One bank account per vendor: to change it, delete it and add the new one (BILL's rule)."""
-    ctx = call.ctx
-    existing = get_vendor(ctx, call.path["vendorId"])
+    existing = get_vendor(ctx, vendor_id)
     if existing["archived"]:
         raise unprocessable("Vendor is archived. Restore the vendor before adding a bank account.")
     if existing["paymentInformation"].get("bankAccount"):
         raise unprocessable(
             "Vendor already has a bank account. Delete it with DELETE /v3/vendors/{vendorId}/bank-account first."
         )
-    bank = build_bank_account(validate_bank_account(call.body), existing["billCurrency"])
+    bank = build_bank_account(validate_bank_account(body), existing["billCurrency"])
     vendor = generic.deep_merge(existing, {"paymentInformation": {"bankAccount": bank}})
     generic.save(ctx, VENDORS, vendor)
     record_audit(ctx, vendor["id"], existing, vendor)
-    return Reply(200, bank)
+    return bank
 
 
-def delete_bank_account(call: Call) -> Reply:
-    ctx = call.ctx
-    existing = get_vendor(ctx, call.path["vendorId"])
+def delete_bank_account(ctx: Context, vendor_id: str) -> None:
+    existing = get_vendor(ctx, vendor_id)
     if not existing["paymentInformation"].get("bankAccount"):
         raise not_found("Vendor bank account", existing["id"])
     vendor = generic.deep_merge(existing, {})
     vendor["paymentInformation"]["bankAccount"] = None
     generic.save(ctx, VENDORS, vendor)
     record_audit(ctx, vendor["id"], existing, vendor)
-    return Reply(204)
 
 
 def bank_account_added(ctx: Context, vendor_id: str) -> str | None:
@@ -648,9 +547,8 @@ def international_config(country: str, currency: str, account_type: str) -> dict
     return {"paymentPurpose": purpose, "validations": {"fields": fields}}
 
 
-def international_payments(call: Call) -> Reply:
-    """GET /v3/vendors/configuration/international-payments?country&billCurrency&accountType."""
-    query = call.query
+def international_payments(query: Mapping[str, str]) -> dict[str, Any]:
+    """`?country&billCurrency&accountType`: what BILL needs to pay such a vendor."""
     country, currency, account_type = (
         query.get("country") or "",
         query.get("billCurrency") or "",
@@ -662,20 +560,15 @@ def international_payments(call: Call) -> Reply:
         raise invalid_parameter("billCurrency is required: a 3-letter ISO 4217 currency code.")
     if account_type not in ACCOUNT_TYPES:
         raise invalid_parameter("accountType is required: one of NONE, BUSINESS, PERSON.")
-    return Reply(200, international_config(country, currency, account_type))
+    return international_config(country, currency, account_type)
 
 
-def vendor_configuration(call: Call) -> Reply:
-    vendor = get_vendor(call.ctx, call.path["vendorId"])
+def vendor_configuration(ctx: Context, vendor_id: str) -> dict[str, Any]:
+    vendor = get_vendor(ctx, vendor_id)
     country = vendor["address"].get("country") or "US"
-    return Reply(
-        200,
-        {
-            "internationalPayments": international_config(
-                country, vendor["billCurrency"], vendor["accountType"]
-            )
-        },
-    )
+    return {
+        "internationalPayments": international_config(country, vendor["billCurrency"], vendor["accountType"])
+    }
 
 
 # -- seed ----------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bill_emulator.backends.spend.catalog import DECLINE_REASONS, FOREIGN, MERCHANTS, Merchant, merchant_named
 from bill_emulator.backends.spend.common import (
@@ -21,18 +21,12 @@ from bill_emulator.backends.spend.common import (
     new_uuid,
     node_id,
 )
+from bill_emulator.backends.spend.company import Company
 from bill_emulator.backends.spend.ledger import clear, note_pending
 from bill_emulator.backends.spend.reimbursements import build_reimbursement, history
 from bill_emulator.backends.spend.tagging import UPLOAD_HOST, applies, entry
 from bill_emulator.fake import parse_timestamp
 from bill_emulator.timefmt import format_timestamp
-
-if TYPE_CHECKING:
-    from bill_emulator.backends.spend.seed import Company
-
-
-def _stamp(moment: datetime) -> str:
-    return format_timestamp(moment)
 
 
 def _merchant(company: Company, card: dict[str, Any]) -> Merchant:
@@ -90,7 +84,7 @@ def _purchase(
     budget = next(b for b in company.budgets if b["id"] == card["budgetId"])
     merchant = _merchant(company, card)
     amount = amount or f.money(merchant.low, merchant.high)
-    stamp = _stamp(when)
+    stamp = format_timestamp(when)
     foreign = f.chance(0.05) and merchant.online is False
     code, symbol, rate = f.choice(FOREIGN) if foreign else ("USD", "$", 1.0)
     original = round(amount / rate, 2)
@@ -187,7 +181,7 @@ def _settled_extras(company: Company, tx: dict[str, Any], cleared_at: datetime, 
         tx["reviewers"] = [
             {
                 "approverType": "BUDGET_OWNER",
-                "reviewedTime": _stamp(reviewed) if done else None,
+                "reviewedTime": format_timestamp(reviewed) if done else None,
                 "status": "APPROVED" if done else "WAITING",
                 "userId": owner["userId"],
                 "userUuid": owner["userUuid"],
@@ -200,7 +194,7 @@ def _settled_extras(company: Company, tx: dict[str, Any], cleared_at: datetime, 
                     "id": node_id("TransactionReview", 300_000 + f.integer(0, 699_999)),
                     "isApproved": True,
                     "note": f.choice(("", "Approved", "OK per policy")),
-                    "createdTime": _stamp(reviewed),
+                    "createdTime": format_timestamp(reviewed),
                     "deletedTime": None,
                     "reviewerId": owner["userId"],
                     "reviewerUuid": owner["userUuid"],
@@ -228,7 +222,7 @@ def _settled_extras(company: Company, tx: dict[str, Any], cleared_at: datetime, 
             if tx["receipts"]:
                 tx["receiptSyncStatus"] = "SYNCED"
         latest = synced
-    tx["updatedTime"] = max(tx["updatedTime"], _stamp(latest))
+    tx["updatedTime"] = max(tx["updatedTime"], format_timestamp(latest))
 
 
 def _occurred_times(company: Company, count: int) -> list[datetime]:
@@ -311,10 +305,10 @@ def seed_transactions(company: Company, count: int) -> None:
             )
         cleared_at = when + timedelta(hours=f.integer(14, 80))
         if cleared_at > company.end:
-            tx["_clearsAt"] = _stamp(cleared_at)
+            tx["_clearsAt"] = format_timestamp(cleared_at)
             pending_clears.append(tx["_clearsAt"])
         else:
-            children.append(clear(ctx, tx, _stamp(cleared_at)))
+            children.append(clear(ctx, tx, format_timestamp(cleared_at)))
             _settled_extras(company, tx, cleared_at, sync_id)
         parents.append(tx)
     _disputes(company, parents)
@@ -390,7 +384,7 @@ def seed_reimbursements(company: Company, count: int) -> None:
                 )
             )
         )
-        steps = [history(user["id"], "SUBMITTER", _stamp(submitted), "AWAITING_APPROVAL", note)]
+        steps = [history(user["id"], "SUBMITTER", format_timestamp(submitted), "AWAITING_APPROVAL", note)]
         age = (company.end - submitted).days
         status = "AWAITING_APPROVAL"
         batch_id = None
@@ -401,12 +395,18 @@ def seed_reimbursements(company: Company, count: int) -> None:
             if f.chance(0.08):
                 status = "DENIED"
                 steps.append(
-                    history(admin["id"], "BUDGET_OWNER", _stamp(decided), "DENIED", "Not a business expense")
+                    history(
+                        admin["id"],
+                        "BUDGET_OWNER",
+                        format_timestamp(decided),
+                        "DENIED",
+                        "Not a business expense",
+                    )
                 )
             else:
                 steps += [
-                    history(admin["id"], "BUDGET_OWNER", _stamp(decided), "APPROVED"),
-                    history(admin["id"], "BUDGET_OWNER", _stamp(decided), "READY_TO_PAY"),
+                    history(admin["id"], "BUDGET_OWNER", format_timestamp(decided), "APPROVED"),
+                    history(admin["id"], "BUDGET_OWNER", format_timestamp(decided), "READY_TO_PAY"),
                 ]
                 status = "READY_TO_PAY"
                 paid = decided + timedelta(days=(7 - decided.weekday()) % 7 or 7)
@@ -414,11 +414,11 @@ def seed_reimbursements(company: Company, count: int) -> None:
                     status = "PAID"
                     updated = paid
                     batch_id = node_id("ReimbursementBatch", 700_000 + paid.toordinal() % 100_000)
-                    steps.append(history(admin["id"], "MANAGER", _stamp(paid), "PAID"))
+                    steps.append(history(admin["id"], "MANAGER", format_timestamp(paid), "PAID"))
         retired = status in ("PAID", "DENIED") and f.chance(0.03)
         if retired:
             updated = min(company.end, updated + timedelta(days=30))
-            steps.append(history(admin["id"], "MANAGER", _stamp(updated), "ARCHIVED"))
+            steps.append(history(admin["id"], "MANAGER", format_timestamp(updated), "ARCHIVED"))
         reimbursement = build_reimbursement(
             ctx,
             {
@@ -430,7 +430,7 @@ def seed_reimbursements(company: Company, count: int) -> None:
                 "merchantName": "Mileage" if mileage else merchant.name,
                 "note": note,
                 "occurredDate": occurred,
-                "submittedTime": _stamp(submitted),
+                "submittedTime": format_timestamp(submitted),
                 "status": status,
                 "type": "MILEAGE" if mileage else "OUT_OF_POCKET",
                 "retired": retired,
@@ -446,7 +446,7 @@ def seed_reimbursements(company: Company, count: int) -> None:
                     }
                 ],
                 "customFields": _custom_fields(company, budget["id"], merchant, True),
-                "updatedTime": _stamp(updated),
+                "updatedTime": format_timestamp(updated),
             },
         )
         if batch_id:

@@ -3,6 +3,7 @@ and member add/update (one or in bulk), details and removal. Budget and member `
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from bill_emulator.backends.context import Context
@@ -10,24 +11,20 @@ from bill_emulator.backends.spend.common import (
     BUDGETS,
     MEMBERS,
     USERS,
-    flag,
-    money,
     new_id,
     new_uuid,
-    object_body,
     present,
     require,
     save,
-    spend_call,
-    text,
 )
 from bill_emulator.backends.spend.ledger import refresh
-from bill_emulator.backends.spend.listing import ListSpec, list_reply
+from bill_emulator.backends.spend.listing import ListSpec, shaped_page
 from bill_emulator.backends.spend.users import full_name
 from bill_emulator.errors import invalid_body, not_found
-from bill_emulator.handlers import Call, Reply
+from bill_emulator.query import Page
 from bill_emulator.resources import EQ, EQ_IN, RANGE, Field, Resource, register
 from bill_emulator.timefmt import parse_date
+from bill_emulator.validation import body_object, non_negative, optional_bool, optional_text
 
 INTERVALS = ("NONE", "DAILY", "WEEKLY", "MONTHLY", "QUARTERLY", "YEARLY")
 SHARE_FUNDS = ("SHARE_ALL_OWNERS_BUT_MEMBERS_MANUALLY", "SHARE_WITH_ALL_MEMBERS", "SHARE_MANUALLY")
@@ -143,7 +140,7 @@ def _settings(body: dict[str, Any], budget: dict[str, Any] | None) -> dict[str, 
     """The writable budget settings in a create or update body."""
     fields: dict[str, Any] = {}
     for name in ("name", "description", "timezone"):
-        value = text(body, name, required=name == "name" and budget is None)
+        value = optional_text(body, name, required=name == "name" and budget is None)
         if value is not None:
             fields[name] = value
     if "expirationDate" in body:
@@ -162,14 +159,14 @@ def _settings(body: dict[str, Any], budget: dict[str, Any] | None) -> dict[str, 
             raise invalid_body("recurMonth: must be an integer from 1 to 12")
         fields["recurMonth"] = month
     for name in _SETTINGS:
-        value = flag(body, name)
+        value = optional_bool(body, name)
         if value is not None:
             fields[name] = value
     if fields.get("limitlessOverspend") and interval in ("DAILY", "WEEKLY"):
         raise invalid_body("limitlessOverspend: cannot be true for DAILY or WEEKLY budgets")
     for name in ("maxTxSize", "limit", "recurringLimit", "overspendBuffer", "limitlessGoal"):
         if body.get(name) is not None:
-            fields[name] = money(body[name], name)
+            fields[name] = non_negative(body[name], name)
     if "shareFunds" in body:
         if body["shareFunds"] not in SHARE_FUNDS:
             raise invalid_body(f"shareFunds: must be one of {', '.join(SHARE_FUNDS)}")
@@ -197,16 +194,13 @@ def _shares(budget: dict[str, Any], role: str) -> bool:
     )
 
 
-@spend_call
-def list_budgets(call: Call) -> Reply:
-    return list_reply(call, BUDGETS_RESOURCE, BUDGET_SPEC)
+def budget_page(ctx: Context, query: Mapping[str, str]) -> Page:
+    return shaped_page(ctx, BUDGETS_RESOURCE, BUDGET_SPEC, query)
 
 
-@spend_call
-def create_budget(call: Call) -> Reply:
+def create_budget(ctx: Context, body: Any) -> dict[str, Any]:
     """POST /v3/spend/budgets: name, owners (at least one), recurringInterval, limits, settings."""
-    ctx = call.ctx
-    body = object_body(call)
+    body = body_object(body)
     fields = _settings(body, None)
     groups = [
         (role, _users(ctx, body, key, key == "owners"))
@@ -228,19 +222,16 @@ def create_budget(call: Call) -> Reply:
             )
             ctx.store.insert(MEMBERS, ctx.scope, member, parent_id=budget["id"])
     refresh(ctx)
-    return Reply(200, present(BUDGETS, require(ctx, BUDGETS, budget["id"], "Budget")))
+    return present(BUDGETS, require(ctx, BUDGETS, budget["id"], "Budget"))
 
 
-@spend_call
-def get_budget(call: Call) -> Reply:
-    return Reply(200, present(BUDGETS, require(call.ctx, BUDGETS, call.path["budgetId"], "Budget")))
+def get_budget(ctx: Context, budget_id: str) -> dict[str, Any]:
+    return present(BUDGETS, require(ctx, BUDGETS, budget_id, "Budget"))
 
 
-@spend_call
-def update_budget(call: Call) -> Reply:
-    ctx = call.ctx
-    budget = require(ctx, BUDGETS, call.path["budgetId"], "Budget")
-    fields = _settings(object_body(call), budget)
+def update_budget(ctx: Context, budget_id: str, body: Any) -> dict[str, Any]:
+    budget = require(ctx, BUDGETS, budget_id, "Budget")
+    fields = _settings(body_object(body), budget)
     current = budget["currentPeriod"]
     if "limit" in fields:
         current["limit"] = fields.pop("limit")
@@ -251,17 +242,14 @@ def update_budget(call: Call) -> Reply:
     budget.update(fields)
     save(ctx, BUDGETS, budget)
     refresh(ctx)
-    return Reply(200, present(BUDGETS, require(ctx, BUDGETS, budget["id"], "Budget")))
+    return present(BUDGETS, require(ctx, BUDGETS, budget["id"], "Budget"))
 
 
-@spend_call
-def delete_budget(call: Call) -> Reply:
-    ctx = call.ctx
-    budget = require(ctx, BUDGETS, call.path["budgetId"], "Budget")
+def delete_budget(ctx: Context, budget_id: str) -> None:
+    budget = require(ctx, BUDGETS, budget_id, "Budget")
     for row in ctx.store.find(MEMBERS, ctx.scope, budget["id"]):
         ctx.store.delete(MEMBERS, row.id)
     ctx.store.delete(BUDGETS, budget["id"])
-    return Reply(200)
 
 
 # -- members ---------------------------------------------------------------------------------
@@ -278,13 +266,13 @@ def _member_changes(body: Any, existing: dict[str, Any] | None, bulk: bool = Fal
     changes: dict[str, Any] = {}
     for name in ("limit", "recurringLimit"):
         if body.get(name) is not None:
-            changes[name] = money(body[name], name)
+            changes[name] = non_negative(body[name], name)
     role = body.get("role", body.get("budgetRole"))
     if role is not None:
         if role not in BUDGET_ROLES:
             raise invalid_body(f"role: must be one of {', '.join(BUDGET_ROLES)}")
         changes["budgetRole"] = role
-    share = flag(body, "shareBudgetFunds")
+    share = optional_bool(body, "shareBudgetFunds")
     if share is not None:
         changes["shareBudgetFunds"] = share
     if share and not bulk and ("limit" in changes or "recurringLimit" in changes):
@@ -314,41 +302,34 @@ def _apply_member(
     return member
 
 
-@spend_call
-def list_members(call: Call) -> Reply:
-    budget = require(call.ctx, BUDGETS, call.path["budgetId"], "Budget")
-    return list_reply(call, MEMBERS_RESOURCE, MEMBER_SPEC, parent_id=budget["id"])
+def member_page(ctx: Context, budget_id: str, query: Mapping[str, str]) -> Page:
+    budget = require(ctx, BUDGETS, budget_id, "Budget")
+    return shaped_page(ctx, MEMBERS_RESOURCE, MEMBER_SPEC, query, parent_id=budget["id"])
 
 
-@spend_call
-def get_member(call: Call) -> Reply:
-    ctx = call.ctx
-    budget = require(ctx, BUDGETS, call.path["budgetId"], "Budget")
-    user = require(ctx, USERS, call.path["userId"], "User")
+def get_member(ctx: Context, budget_id: str, user_id: str) -> dict[str, Any]:
+    budget = require(ctx, BUDGETS, budget_id, "Budget")
+    user = require(ctx, USERS, user_id, "User")
     member = _member(ctx, budget, user)
     if member is None:
-        raise not_found("Budget member", call.path["userId"])
-    return Reply(200, present(MEMBERS, member))
+        raise not_found("Budget member", user_id)
+    return present(MEMBERS, member)
 
 
-@spend_call
-def upsert_member(call: Call) -> Reply:
+def upsert_member(ctx: Context, budget_id: str, user_id: str, body: Any) -> dict[str, Any]:
     """PUT /v3/spend/budgets/{budgetId}/members/{userId}: add the user, or change its limits and role."""
-    ctx = call.ctx
-    budget = require(ctx, BUDGETS, call.path["budgetId"], "Budget")
-    user = require(ctx, USERS, call.path["userId"], "User")
-    changes = _member_changes(object_body(call), _member(ctx, budget, user))
+    budget = require(ctx, BUDGETS, budget_id, "Budget")
+    user = require(ctx, USERS, user_id, "User")
+    changes = _member_changes(body_object(body), _member(ctx, budget, user))
     member = _apply_member(ctx, budget, user, changes)
     refresh(ctx)
-    return Reply(200, present(MEMBERS, ctx.store.get(MEMBERS, member["id"]).body))
+    return present(MEMBERS, ctx.store.get(MEMBERS, member["id"]).body)
 
 
-@spend_call
-def bulk_members(call: Call) -> Reply:
+def bulk_members(ctx: Context, budget_id: str, body: Any) -> dict[str, Any]:
     """PUT /v3/spend/budgets/{budgetId}/members/bulk {"members": [{userId, limit, recurringLimit, role, shareBudgetFunds}]}."""
-    ctx = call.ctx
-    budget = require(ctx, BUDGETS, call.path["budgetId"], "Budget")
-    entries = object_body(call).get("members")
+    budget = require(ctx, BUDGETS, budget_id, "Budget")
+    entries = body_object(body).get("members")
     if not isinstance(entries, list) or not entries:
         raise invalid_body("members: must contain at least one member")
     planned = []
@@ -361,17 +342,14 @@ def bulk_members(call: Call) -> Reply:
     for user, changes in planned:
         _apply_member(ctx, budget, user, changes)
     refresh(ctx)
-    return Reply(200, {"status": "SUCCESS"})
+    return {"status": "SUCCESS"}
 
 
-@spend_call
-def delete_member(call: Call) -> Reply:
-    ctx = call.ctx
-    budget = require(ctx, BUDGETS, call.path["budgetId"], "Budget")
-    user = require(ctx, USERS, call.path["userId"], "User")
+def delete_member(ctx: Context, budget_id: str, user_id: str) -> None:
+    budget = require(ctx, BUDGETS, budget_id, "Budget")
+    user = require(ctx, USERS, user_id, "User")
     member = _member(ctx, budget, user)
     if member is None:
-        raise not_found("Budget member", call.path["userId"])
+        raise not_found("Budget member", user_id)
     ctx.store.delete(MEMBERS, member["id"])
     refresh(ctx)
-    return Reply(200)

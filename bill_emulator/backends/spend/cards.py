@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -21,23 +22,19 @@ from bill_emulator.backends.spend.common import (
     MEMBERS,
     USERS,
     find,
-    flag,
-    money,
     new_id,
     new_uuid,
-    object_body,
     present,
     require,
     save,
-    spend_call,
-    text,
 )
 from bill_emulator.backends.spend.ledger import refresh
-from bill_emulator.backends.spend.listing import ListSpec, list_reply
+from bill_emulator.backends.spend.listing import ListSpec, shaped_page
 from bill_emulator.errors import invalid_body, invalid_parameter, not_found, unprocessable
-from bill_emulator.handlers import Call, Reply
+from bill_emulator.query import Page
 from bill_emulator.resources import EQ_IN, Field, Resource, register
 from bill_emulator.timefmt import parse_date
+from bill_emulator.validation import body_object, non_negative, optional_bool, optional_text
 
 DELETE_REASONS = ("CANCELLED", "LOST", "STOLEN", "MISPLACED")
 PAN_TOKEN_SECONDS = 300
@@ -120,7 +117,7 @@ def _limits(body: dict[str, Any]) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for name in ("limit", "recurringLimit"):
         if name in body:
-            fields[name] = None if body[name] is None else money(body[name], name)
+            fields[name] = None if body[name] is None else non_negative(body[name], name)
     if "expirationDate" in body:
         if body["expirationDate"] is None:
             fields["expirationDate"] = None
@@ -130,23 +127,20 @@ def _limits(body: dict[str, Any]) -> dict[str, Any]:
             except ValueError:
                 raise invalid_body("expirationDate: must be a date in yyyy-MM-dd format") from None
     for name in ("shareBudgetFunds", "recurring"):
-        value = flag(body, name)
+        value = optional_bool(body, name)
         if value is not None:
             fields[name] = value
     return fields
 
 
-@spend_call
-def list_cards(call: Call) -> Reply:
-    return list_reply(call, CARDS_RESOURCE, SPEC)
+def card_page(ctx: Context, query: Mapping[str, str]) -> Page:
+    return shaped_page(ctx, CARDS_RESOURCE, SPEC, query)
 
 
-@spend_call
-def create_card(call: Call) -> Reply:
+def create_card(ctx: Context, body: Any) -> dict[str, Any]:
     """POST /v3/spend/cards {name, userId, budgetId, limit, recurringLimit, expirationDate, shareBudgetFunds}."""
-    ctx = call.ctx
-    body = object_body(call)
-    name = text(body, "name", required=True)
+    body = body_object(body)
+    name = optional_text(body, "name", required=True)
     user_ref, budget_ref = _ref(body, "user"), _ref(body, "budget")
     if not user_ref or not budget_ref:
         raise invalid_body(
@@ -176,7 +170,7 @@ def create_card(call: Call) -> Reply:
         },
     )
     ctx.store.insert(CARDS, ctx.scope, card)
-    return Reply(200, present(CARDS, card))
+    return present(CARDS, card)
 
 
 def _card(ctx: Context, ref: str, include_deleted: bool = False) -> dict[str, Any]:
@@ -186,17 +180,14 @@ def _card(ctx: Context, ref: str, include_deleted: bool = False) -> dict[str, An
     return row.body
 
 
-@spend_call
-def get_card(call: Call) -> Reply:
-    return Reply(200, present(CARDS, _card(call.ctx, call.path["cardId"], include_deleted=True)))
+def get_card(ctx: Context, card_id: str) -> dict[str, Any]:
+    return present(CARDS, _card(ctx, card_id, include_deleted=True))
 
 
-@spend_call
-def update_card(call: Call) -> Reply:
-    ctx = call.ctx
-    card = _card(ctx, call.path["cardId"])
-    body = object_body(call)
-    name = text(body, "name")
+def update_card(ctx: Context, card_id: str, body: Any) -> dict[str, Any]:
+    card = _card(ctx, card_id)
+    body = body_object(body)
+    name = optional_text(body, "name")
     if name is not None:
         card["name"] = name
     budget_ref = _ref(body, "budget")
@@ -210,55 +201,40 @@ def update_card(call: Call) -> Reply:
     card.update(fields)
     save(ctx, CARDS, card)
     refresh(ctx)
-    return Reply(200, present(CARDS, _card(ctx, card["id"])))
+    return present(CARDS, _card(ctx, card["id"]))
 
 
-def _set_status(call: Call, status: str) -> Reply:
-    ctx = call.ctx
-    card = _card(ctx, call.path["cardId"])
+def set_status(ctx: Context, card_id: str, status: str) -> dict[str, Any]:
+    """Freeze (FROZEN) or unfreeze (ACTIVATED) a card; the same status again changes nothing."""
+    card = _card(ctx, card_id)
     if card["status"] != status:
         card["status"] = status
         save(ctx, CARDS, card)
-    return Reply(200, present(CARDS, card))
+    return present(CARDS, card)
 
 
-@spend_call
-def freeze_card(call: Call) -> Reply:
-    return _set_status(call, "FROZEN")
-
-
-@spend_call
-def unfreeze_card(call: Call) -> Reply:
-    return _set_status(call, "ACTIVATED")
-
-
-@spend_call
-def delete_card(call: Call) -> Reply:
+def delete_card(ctx: Context, card_id: str, query: Mapping[str, str]) -> None:
     """DELETE /v3/spend/cards/{cardId}?reason=CANCELLED|LOST|STOLEN|MISPLACED."""
-    ctx = call.ctx
-    reason = call.query.get("reason")
+    reason = query.get("reason")
     if reason not in DELETE_REASONS:
         raise invalid_parameter(f"reason: must be one of {', '.join(DELETE_REASONS)}")
-    card = _card(ctx, call.path["cardId"])
+    card = _card(ctx, card_id)
     ctx.store.delete(CARDS, card["id"])
     card.update({"status": "CLOSED", "deletedReason": reason})
     card["updatedTime"] = max(ctx.now(), card["updatedTime"])
     ctx.store.insert(DELETED_CARDS, ctx.scope, card)
-    return Reply(200)
 
 
-@spend_call
-def pan_jwt(call: Call) -> Reply:
+def pan_jwt(ctx: Context, card_id: str) -> dict[str, Any]:
     """GET /v3/spend/cards/{cardId}/pan-jwt: a JWT naming the card, valid for 5 minutes."""
-    ctx = call.ctx
-    card = _card(ctx, call.path["cardId"])
+    card = _card(ctx, card_id)
     issued = int(ctx.clock.now())
     header = {"alg": "HS256", "typ": "JWT"}
     claims = {"sub": card["uuid"], "cardId": card["id"], "iat": issued, "exp": issued + PAN_TOKEN_SECONDS}
     signing_input = f"{_b64(orjson.dumps(header))}.{_b64(orjson.dumps(claims))}"
     key = hashlib.sha256(f"pan-{ctx.scope}".encode()).digest()
     signature = hmac.new(key, signing_input.encode(), hashlib.sha256).digest()
-    return Reply(200, {"token": f"{signing_input}.{_b64(signature)}"})
+    return {"token": f"{signing_input}.{_b64(signature)}"}
 
 
 def _b64(data: bytes) -> str:

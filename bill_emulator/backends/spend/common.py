@@ -5,13 +5,10 @@ from __future__ import annotations
 import base64
 import uuid as uuidlib
 import zlib
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from bill_emulator.backends.context import Context
-from bill_emulator.errors import BillApiError, invalid_body, invalid_parameter, not_found
-from bill_emulator.handlers import Call, Reply
+from bill_emulator.errors import BillApiError, not_found
 from bill_emulator.store import Row
 
 USERS = "spend_users"
@@ -110,51 +107,6 @@ def save(ctx: Context, kind: str, body: dict[str, Any], touch: bool = True) -> d
     return body
 
 
-def money(value: Any, name: str, allow_negative: bool = False) -> float:
-    """A JSON number or a numeric string (BILL's own examples send `"100"`)."""
-    if isinstance(value, bool) or value is None:
-        raise invalid_body(f"{name}: must be a number")
-    try:
-        number = round(float(value), 2)
-    except (TypeError, ValueError):
-        raise invalid_body(f"{name}: must be a number") from None
-    if number != number or (number < 0 and not allow_negative):
-        raise invalid_body(f"{name}: must not be negative")
-    return number
-
-
-def text(body: dict[str, Any], name: str, required: bool = False, limit: int = 255) -> str | None:
-    value = body.get(name)
-    if value is None or value == "":
-        if required:
-            raise invalid_body(f"{name}: must not be blank")
-        return None
-    if not isinstance(value, str) or len(value) > limit:
-        raise invalid_body(f"{name}: must be a string of at most {limit} characters")
-    return value
-
-
-def flag(body: dict[str, Any], name: str) -> bool | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, bool):
-        raise invalid_body(f"{name}: must be true or false")
-    return value
-
-
-def object_body(call: Call) -> dict[str, Any]:
-    if not isinstance(call.body, dict):
-        raise invalid_body("Request body must be a JSON object.")
-    return call.body
-
-
-def reject_unknown(body: dict[str, Any], allowed: set[str]) -> None:
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise invalid_body(f"Unrecognized field(s): {', '.join(unknown)}.")
-
-
 def current_user(ctx: Context) -> dict[str, Any]:
     """The user who owns the API token."""
     row = ctx.store.get(USERS, ctx.user_id or "")
@@ -168,25 +120,3 @@ def require_admin(ctx: Context) -> dict[str, Any]:
     if user["role"] != "ADMIN":
         raise BillApiError("BDC_1145", "This operation requires the ADMIN user role.")
     return user
-
-
-def spend_call(handler: Callable[[Call], Reply]) -> Callable[[Call], Reply]:
-    """Every S&E call first brings time-driven state up to date (clearings, budget periods)."""
-    from bill_emulator.backends.spend.ledger import settle
-
-    @wraps(handler)
-    def wrapped(call: Call) -> Reply:
-        settle(call.ctx)
-        return handler(call)
-
-    return wrapped
-
-
-def bool_param(call: Call, name: str) -> bool:
-    """A true/false query parameter (absent = false)."""
-    raw = call.query.get(name)
-    if raw is None or raw == "":
-        return False
-    if raw.lower() not in ("true", "false"):
-        raise invalid_parameter(f"{name} must be true or false.")
-    return raw.lower() == "true"

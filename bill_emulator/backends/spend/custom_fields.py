@@ -3,6 +3,7 @@ delete. A deleted value leaves the list and cannot be selected again, but stays 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from bill_emulator.backends.context import Context
@@ -11,22 +12,17 @@ from bill_emulator.backends.spend.common import (
     CUSTOM_FIELD_VALUES,
     CUSTOM_FIELDS,
     find,
-    flag,
-    money,
     new_id,
     new_uuid,
-    object_body,
     present,
     require,
     save,
-    spend_call,
-    text,
 )
-from bill_emulator.backends.spend.listing import ListSpec, list_reply
+from bill_emulator.backends.spend.listing import ListSpec, shaped_page
 from bill_emulator.errors import invalid_body, not_found, unprocessable
-from bill_emulator.handlers import Call, Reply
-from bill_emulator.query import Condition
+from bill_emulator.query import Condition, Page
 from bill_emulator.resources import EQ, EQ_IN, Field, Resource, register
+from bill_emulator.validation import body_object, non_negative, optional_bool, optional_text
 
 TYPES = ("CUSTOM_SELECTOR", "NOTE")
 
@@ -112,17 +108,17 @@ def _settings(ctx: Context, body: dict[str, Any], field: dict[str, Any] | None) 
     creating = field is None
     fields: dict[str, Any] = {}
     for name in ("name", "description"):
-        value = text(body, name, required=creating and name == "name")
+        value = optional_text(body, name, required=creating and name == "name")
         if value is not None:
             fields[name] = value
     for name in ("allowCustomValues", "global", "multiSelect", "required"):
-        value = flag(body, name)
+        value = optional_bool(body, name)
         if value is None and creating and name in ("allowCustomValues", "global"):
             raise invalid_body(f"{name}: must not be null")
         if value is not None:
             fields[name] = value
     if body.get("minimumAmountForRequirement") is not None:
-        fields["minimumAmountForRequirement"] = money(
+        fields["minimumAmountForRequirement"] = non_negative(
             body["minimumAmountForRequirement"], "minimumAmountForRequirement"
         )
     if "type" in body:
@@ -161,16 +157,13 @@ def _live_values(ctx: Context, field: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-@spend_call
-def list_custom_fields(call: Call) -> Reply:
-    return list_reply(call, CUSTOM_FIELDS_RESOURCE, FIELD_SPEC)
+def field_page(ctx: Context, query: Mapping[str, str]) -> Page:
+    return shaped_page(ctx, CUSTOM_FIELDS_RESOURCE, FIELD_SPEC, query)
 
 
-@spend_call
-def create_custom_field(call: Call) -> Reply:
+def create_custom_field(ctx: Context, body: Any) -> dict[str, Any]:
     """POST /v3/spend/custom-fields {name, allowCustomValues, global, values, selectedBudgetIds, ...}."""
-    ctx = call.ctx
-    body = object_body(call)
+    body = body_object(body)
     fields = _settings(ctx, body, None)
     values = _values_body(body)
     if values and fields.get("type") == "NOTE":
@@ -181,22 +174,16 @@ def create_custom_field(call: Call) -> Reply:
     )
     ctx.store.insert(CUSTOM_FIELDS, ctx.scope, field)
     ctx.store.insert_many(CUSTOM_FIELD_VALUES, ctx.scope, [build_value(ctx, field, v, now) for v in values])
-    return Reply(200, present(CUSTOM_FIELDS, field))
+    return present(CUSTOM_FIELDS, field)
 
 
-@spend_call
-def get_custom_field(call: Call) -> Reply:
-    return Reply(
-        200,
-        present(CUSTOM_FIELDS, require(call.ctx, CUSTOM_FIELDS, call.path["customFieldId"], "Custom field")),
-    )
+def get_custom_field(ctx: Context, custom_field_id: str) -> dict[str, Any]:
+    return present(CUSTOM_FIELDS, require(ctx, CUSTOM_FIELDS, custom_field_id, "Custom field"))
 
 
-@spend_call
-def update_custom_field(call: Call) -> Reply:
-    ctx = call.ctx
-    field = require(ctx, CUSTOM_FIELDS, call.path["customFieldId"], "Custom field")
-    fields = _settings(ctx, object_body(call), field)
+def update_custom_field(ctx: Context, custom_field_id: str, body: Any) -> dict[str, Any]:
+    field = require(ctx, CUSTOM_FIELDS, custom_field_id, "Custom field")
+    fields = _settings(ctx, body_object(body), field)
     for key, prefix in (("selectedBudgets", "selectedBudget"), ("requiredBudgets", "requiredBudget")):
         budgets = fields.pop(key, None)
         if budgets is not None:
@@ -204,33 +191,27 @@ def update_custom_field(call: Call) -> Reply:
             field[f"{prefix}Uuids"] = [b["uuid"] for b in budgets]
     field.update(fields)
     save(ctx, CUSTOM_FIELDS, field)
-    return Reply(200, present(CUSTOM_FIELDS, field))
+    return present(CUSTOM_FIELDS, field)
 
 
-@spend_call
-def delete_custom_field(call: Call) -> Reply:
-    ctx = call.ctx
-    field = require(ctx, CUSTOM_FIELDS, call.path["customFieldId"], "Custom field")
+def delete_custom_field(ctx: Context, custom_field_id: str) -> None:
+    field = require(ctx, CUSTOM_FIELDS, custom_field_id, "Custom field")
     for row in ctx.store.find(CUSTOM_FIELD_VALUES, ctx.scope, field["id"]):
         ctx.store.delete(CUSTOM_FIELD_VALUES, row.id)
     ctx.store.delete(CUSTOM_FIELDS, field["id"])
-    return Reply(200)
 
 
-@spend_call
-def list_values(call: Call) -> Reply:
-    field = require(call.ctx, CUSTOM_FIELDS, call.path["customFieldId"], "Custom field")
-    return list_reply(call, VALUES_RESOURCE, VALUE_SPEC, parent_id=field["id"])
+def value_page(ctx: Context, custom_field_id: str, query: Mapping[str, str]) -> Page:
+    field = require(ctx, CUSTOM_FIELDS, custom_field_id, "Custom field")
+    return shaped_page(ctx, VALUES_RESOURCE, VALUE_SPEC, query, parent_id=field["id"])
 
 
-@spend_call
-def create_values(call: Call) -> Reply:
+def create_values(ctx: Context, custom_field_id: str, body: Any) -> dict[str, Any]:
     """POST /v3/spend/custom-fields/{customFieldId}/values {"values": [...]}: answers with the first value."""
-    ctx = call.ctx
-    field = require(ctx, CUSTOM_FIELDS, call.path["customFieldId"], "Custom field")
+    field = require(ctx, CUSTOM_FIELDS, custom_field_id, "Custom field")
     if field["type"] == "NOTE":
         raise unprocessable("A NOTE custom field has no values.")
-    values = _values_body(object_body(call))
+    values = _values_body(body_object(body))
     if not values:
         raise invalid_body("values: must contain at least one value")
     existing = {v["value"].lower(): v for v in _live_values(ctx, field)}
@@ -238,15 +219,13 @@ def create_values(call: Call) -> Reply:
     created = [build_value(ctx, field, v, now) for v in values if v.lower() not in existing]
     ctx.store.insert_many(CUSTOM_FIELD_VALUES, ctx.scope, created)
     first = existing.get(values[0].lower()) or created[0]
-    return Reply(200, present(CUSTOM_FIELD_VALUES, first))
+    return present(CUSTOM_FIELD_VALUES, first)
 
 
-@spend_call
-def delete_values(call: Call) -> Reply:
+def delete_values(ctx: Context, custom_field_id: str, body: Any) -> None:
     """DELETE /v3/spend/custom-fields/{customFieldId}/values {"customFieldValueIds": [...]}."""
-    ctx = call.ctx
-    field = require(ctx, CUSTOM_FIELDS, call.path["customFieldId"], "Custom field")
-    refs = object_body(call).get("customFieldValueIds")
+    field = require(ctx, CUSTOM_FIELDS, custom_field_id, "Custom field")
+    refs = body_object(body).get("customFieldValueIds")
     if not isinstance(refs, list) or not refs or not all(isinstance(r, str) for r in refs):
         raise invalid_body("customFieldValueIds: must contain at least one value id")
     values = [value_of(ctx, field, ref) for ref in refs]
@@ -254,15 +233,11 @@ def delete_values(call: Call) -> Reply:
         if not value["deleted"]:
             value["deleted"] = True
             save(ctx, CUSTOM_FIELD_VALUES, value)
-    return Reply(200)
 
 
-@spend_call
-def get_value(call: Call) -> Reply:
-    field = require(call.ctx, CUSTOM_FIELDS, call.path["customFieldId"], "Custom field")
-    return Reply(
-        200, present(CUSTOM_FIELD_VALUES, value_of(call.ctx, field, call.path["customFieldValueId"]))
-    )
+def get_value(ctx: Context, custom_field_id: str, custom_field_value_id: str) -> dict[str, Any]:
+    field = require(ctx, CUSTOM_FIELDS, custom_field_id, "Custom field")
+    return present(CUSTOM_FIELD_VALUES, value_of(ctx, field, custom_field_value_id))
 
 
 def value_of(ctx: Context, field: dict[str, Any], ref: str) -> dict[str, Any]:

@@ -16,7 +16,6 @@ from bill_emulator.backends.context import Context
 from bill_emulator.backends.generic import run_page
 from bill_emulator.backends.spend.common import find, present
 from bill_emulator.errors import invalid_parameter
-from bill_emulator.handlers import Call, Reply, page_payload
 from bill_emulator.query import (
     Condition,
     Page,
@@ -110,24 +109,28 @@ def spend_page(
     return run_page(ctx, resource, parsed, parent_id)
 
 
-def list_reply(
-    call: Call,
+def shaped_page(
+    ctx: Context,
     resource: Resource,
     spec: ListSpec,
+    query: Mapping[str, str],
     parent_id: str | None = None,
     shape: Shape | None = None,
-) -> Reply:
-    page = spend_page(call.ctx, resource, spec, call.query, parent_id)
+) -> Page:
+    """A page of a list in BILL's public shape of each row (`shape` adjusts it further)."""
+    page = spend_page(ctx, resource, spec, query, parent_id)
     bodies = []
     for raw in page.bodies:
         body = present(resource.kind, orjson.loads(raw))
         bodies.append(orjson.dumps(shape(body) if shape else body).decode())
-    return Reply(200, raw=page_payload(Page(bodies, page.next_token, page.prev_token)))
+    return Page(bodies, page.next_token, page.prev_token)
 
 
-def page_of_items(call: Call, items: Sequence[dict[str, Any]], max_page: int = 100) -> Reply:
+def page_of_items(
+    query: Mapping[str, str], items: Sequence[dict[str, Any]], max_page: int = 100
+) -> dict[str, Any]:
     """A short in-memory list paged like S&E lists (offset cursors; `max` 1..max_page, default 20)."""
-    raw_max = call.query.get("max")
+    raw_max = query.get("max")
     try:
         limit = 20 if raw_max in (None, "") else int(raw_max)
     except ValueError:
@@ -136,7 +139,7 @@ def page_of_items(call: Call, items: Sequence[dict[str, Any]], max_page: int = 1
         raise invalid_parameter(f"max must be an integer between 1 and {max_page}.")
     offset = 0
     for name, backward in (("nextPage", False), ("prevPage", True)):
-        token = call.query.get(name)
+        token = query.get(name)
         if token:
             offset = _decode_offset(token, backward)
             break
@@ -146,7 +149,7 @@ def page_of_items(call: Call, items: Sequence[dict[str, Any]], max_page: int = 1
         payload["nextPage"] = _encode_offset(offset + limit, False)
     if offset > 0:
         payload["prevPage"] = _encode_offset(max(offset - limit, 0), True)
-    return Reply(200, payload)
+    return payload
 
 
 def _encode_offset(offset: int, backward: bool) -> str:

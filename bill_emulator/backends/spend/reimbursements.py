@@ -3,6 +3,7 @@ receipts and image upload URLs. Every status change is appended to `statusHistor
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from bill_emulator.backends.context import Context
@@ -11,18 +12,14 @@ from bill_emulator.backends.spend.common import (
     MEMBERS,
     REIMBURSEMENTS,
     USERS,
-    money,
     new_id,
     new_uuid,
-    object_body,
     present,
     require,
     require_admin,
     save,
-    spend_call,
-    text,
 )
-from bill_emulator.backends.spend.listing import ListSpec, list_reply
+from bill_emulator.backends.spend.listing import ListSpec, shaped_page
 from bill_emulator.backends.spend.tagging import (
     apply_updates,
     drop_receipt,
@@ -32,9 +29,10 @@ from bill_emulator.backends.spend.tagging import (
     upload_url,
 )
 from bill_emulator.errors import invalid_body, unprocessable
-from bill_emulator.handlers import Call, Reply
+from bill_emulator.query import Page
 from bill_emulator.resources import EQ, EQ_IN, Field, Resource, register
 from bill_emulator.timefmt import parse_date
+from bill_emulator.validation import body_object, empty, non_negative, optional_text, require_fields
 
 AWAITING = "AWAITING_APPROVAL"
 ACTIONS = {"APPROVE": "APPROVED", "DENY": "DENIED"}
@@ -119,26 +117,19 @@ def _spender(ctx: Context, budget: dict[str, Any], user: dict[str, Any]) -> None
         raise unprocessable("The user cannot spend from this budget.")
 
 
-@spend_call
-def list_reimbursements(call: Call) -> Reply:
-    return list_reply(call, REIMBURSEMENTS_RESOURCE, SPEC)
+def reimbursement_page(ctx: Context, query: Mapping[str, str]) -> Page:
+    return shaped_page(ctx, REIMBURSEMENTS_RESOURCE, SPEC, query)
 
 
-@spend_call
-def create_reimbursement(call: Call) -> Reply:
+def create_reimbursement(ctx: Context, body: Any) -> dict[str, Any]:
     """POST /v3/spend/reimbursements {userId, budgetId, amount, note, merchantName, occurredDate, receipts, customFields}."""
-    ctx = call.ctx
-    body = object_body(call)
-    missing = [
-        k
-        for k in ("userId", "budgetId", "amount", "note", "merchantName", "occurredDate")
-        if body.get(k) in (None, "")
-    ]
-    if missing:
-        raise invalid_body("; ".join(f"{k}: must not be blank" for k in missing))
+    body = body_object(body)
+    require_fields(
+        body, ("userId", "budgetId", "amount", "note", "merchantName", "occurredDate"), blank=empty
+    )
     user = require(ctx, USERS, str(body["userId"]), "User")
     budget = require(ctx, BUDGETS, str(body["budgetId"]), "Budget")
-    amount = money(body["amount"], "amount")
+    amount = non_negative(body["amount"], "amount")
     if amount <= 0:
         raise invalid_body("amount: must be greater than 0")
     receipts = body.get("receipts")
@@ -154,8 +145,8 @@ def create_reimbursement(call: Call) -> Reply:
             "user": user,
             "budget": budget,
             "amount": amount,
-            "merchantName": text(body, "merchantName", required=True),
-            "note": text(body, "note", required=True, limit=2000),
+            "merchantName": optional_text(body, "merchantName", required=True),
+            "note": optional_text(body, "note", required=True, limit=2000),
             "occurredDate": _occurred(body, True),
             "submittedTime": now,
             "receipts": [receipt(ctx, r) for r in receipts],
@@ -167,33 +158,30 @@ def create_reimbursement(call: Call) -> Reply:
             ctx, reimbursement["customFields"], budget["id"], body["customFields"]
         )
     ctx.store.insert(REIMBURSEMENTS, ctx.scope, reimbursement)
-    return Reply(200, present(REIMBURSEMENTS, reimbursement))
+    return present(REIMBURSEMENTS, reimbursement)
 
 
-@spend_call
-def get_reimbursement(call: Call) -> Reply:
-    return Reply(200, present(REIMBURSEMENTS, _reimbursement(call)))
+def get_reimbursement(ctx: Context, reimbursement_id: str) -> dict[str, Any]:
+    return present(REIMBURSEMENTS, _reimbursement(ctx, reimbursement_id))
 
 
-def _reimbursement(call: Call) -> dict[str, Any]:
-    return require(call.ctx, REIMBURSEMENTS, call.path["reimbursementId"], "Reimbursement")
+def _reimbursement(ctx: Context, reimbursement_id: str) -> dict[str, Any]:
+    return require(ctx, REIMBURSEMENTS, reimbursement_id, "Reimbursement")
 
 
-@spend_call
-def update_reimbursement(call: Call) -> Reply:
+def update_reimbursement(ctx: Context, reimbursement_id: str, body: Any) -> dict[str, Any]:
     """PATCH: amount, note, merchantName, occurredDate, budgetId, customFields."""
-    ctx = call.ctx
-    reimbursement = _reimbursement(call)
-    body = object_body(call)
+    reimbursement = _reimbursement(ctx, reimbursement_id)
+    body = body_object(body)
     if body.get("amount") is not None:
-        amount = money(body["amount"], "amount")
+        amount = non_negative(body["amount"], "amount")
         if amount <= 0:
             raise invalid_body("amount: must be greater than 0")
         reimbursement.update(
             {"amount": amount, "fundRequestAmount": amount, "fundRequestBudgetAmount": amount}
         )
     for name in ("note", "merchantName"):
-        value = text(body, name, limit=2000)
+        value = optional_text(body, name, limit=2000)
         if value is not None:
             reimbursement[name] = value
     occurred = _occurred(body, False)
@@ -208,27 +196,23 @@ def update_reimbursement(call: Call) -> Reply:
             ctx, reimbursement["customFields"], reimbursement["budgetId"], body["customFields"]
         )
     save(ctx, REIMBURSEMENTS, reimbursement)
-    return Reply(200, present(REIMBURSEMENTS, reimbursement))
+    return present(REIMBURSEMENTS, reimbursement)
 
 
-@spend_call
-def delete_reimbursement(call: Call) -> Reply:
-    reimbursement = _reimbursement(call)
-    call.ctx.store.delete(REIMBURSEMENTS, reimbursement["id"])
-    return Reply(200)
+def delete_reimbursement(ctx: Context, reimbursement_id: str) -> None:
+    reimbursement = _reimbursement(ctx, reimbursement_id)
+    ctx.store.delete(REIMBURSEMENTS, reimbursement["id"])
 
 
-@spend_call
-def act(call: Call) -> Reply:
+def act(ctx: Context, reimbursement_id: str, body: Any) -> dict[str, Any]:
     """POST /v3/spend/reimbursements/{reimbursementId}/action {"action": "APPROVE" | "DENY", "note"} (ADMIN only)."""
-    ctx = call.ctx
     admin = require_admin(ctx)
-    body = object_body(call)
+    body = body_object(body)
     action = body.get("action")
     if not isinstance(action, str) or action not in ACTIONS:
         raise invalid_body(f"action: must be one of {', '.join(ACTIONS)}")
-    note = text(body, "note", limit=2000)
-    reimbursement = _reimbursement(call)
+    note = optional_text(body, "note", limit=2000)
+    reimbursement = _reimbursement(ctx, reimbursement_id)
     if reimbursement["status"] != AWAITING:
         raise unprocessable(
             f"A reimbursement in status {reimbursement['status']} cannot be approved or denied."
@@ -242,26 +226,22 @@ def act(call: Call) -> Reply:
     reimbursement["statusHistory"] = [*reimbursement["statusHistory"], *steps]
     reimbursement["status"] = steps[-1]["status"]
     save(ctx, REIMBURSEMENTS, reimbursement)
-    return Reply(200, present(REIMBURSEMENTS, reimbursement))
+    return present(REIMBURSEMENTS, reimbursement)
 
 
-@spend_call
-def add_receipt(call: Call) -> Reply:
-    reimbursement = _reimbursement(call)
-    added = receipt(call.ctx, call.body)
+def add_receipt(ctx: Context, reimbursement_id: str, body: Any) -> dict[str, Any]:
+    reimbursement = _reimbursement(ctx, reimbursement_id)
+    added = receipt(ctx, body)
     reimbursement["receipts"] = [*reimbursement["receipts"], added]
-    save(call.ctx, REIMBURSEMENTS, reimbursement)
-    return Reply(200, added)
+    save(ctx, REIMBURSEMENTS, reimbursement)
+    return added
 
 
-@spend_call
-def delete_receipt(call: Call) -> Reply:
-    reimbursement = _reimbursement(call)
-    reimbursement["receipts"] = drop_receipt(reimbursement["receipts"], call.path["receiptId"])
-    save(call.ctx, REIMBURSEMENTS, reimbursement)
-    return Reply(200)
+def delete_receipt(ctx: Context, reimbursement_id: str, receipt_id: str) -> None:
+    reimbursement = _reimbursement(ctx, reimbursement_id)
+    reimbursement["receipts"] = drop_receipt(reimbursement["receipts"], receipt_id)
+    save(ctx, REIMBURSEMENTS, reimbursement)
 
 
-@spend_call
-def image_upload_url(call: Call) -> Reply:
-    return Reply(200, {"url": upload_url(call.ctx, "reimbursements")})
+def image_upload_url(ctx: Context) -> dict[str, Any]:
+    return {"url": upload_url(ctx, "reimbursements")}

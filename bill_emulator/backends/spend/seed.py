@@ -3,8 +3,7 @@ custom fields (this module), then transactions and reimbursements (activity.py),
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from bill_emulator.backends.context import Context
@@ -17,7 +16,6 @@ from bill_emulator.backends.spend.catalog import (
     CLIENTS,
     PROJECTS,
     VENDOR_CARDS,
-    BudgetPlan,
 )
 from bill_emulator.backends.spend.common import (
     BUDGETS,
@@ -31,6 +29,7 @@ from bill_emulator.backends.spend.common import (
     new_uuid,
     node_id,
 )
+from bill_emulator.backends.spend.company import Company
 from bill_emulator.backends.spend.custom_fields import build_custom_field
 from bill_emulator.backends.spend.ledger import refresh
 from bill_emulator.backends.spend.users import build_user
@@ -39,31 +38,6 @@ from bill_emulator.timefmt import format_timestamp
 
 HISTORY_DAYS = 540
 USER_ROLES = ("ADMIN", "ADMIN", "FINANCE_ADMIN", "BOOKKEEPER", "AUDITOR", *("MEMBER",) * 10)
-
-
-@dataclass
-class Company:
-    """Everything seeded so far, for the families that follow."""
-
-    ctx: Context
-    start: datetime
-    end: datetime
-    users: list[dict[str, Any]] = field(default_factory=list)
-    budgets: list[dict[str, Any]] = field(default_factory=list)
-    plans: list[BudgetPlan] = field(default_factory=list)
-    members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # budget id -> members
-    cards: list[dict[str, Any]] = field(default_factory=list)
-    card_merchant: dict[str, str] = field(default_factory=dict)  # vendor card id -> merchant name
-    closed_at: dict[str, datetime] = field(default_factory=dict)  # deleted card id -> when
-    custom_fields: list[dict[str, Any]] = field(default_factory=list)
-    values: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # field id -> live values
-
-    @property
-    def admin(self) -> dict[str, Any]:
-        return self.users[0]
-
-    def moment(self, after: datetime, before: datetime | None = None) -> datetime:
-        return self.ctx.fake.moment_between(after, before or self.end)
 
 
 def seed(plan: SeedPlan) -> None:

@@ -8,6 +8,7 @@ of the request without it shows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from bill_emulator.backends.context import Context
@@ -19,17 +20,14 @@ from bill_emulator.backends.spend.common import (
     CUSTOM_FIELDS,
     TRANSACTIONS,
     USERS,
-    bool_param,
     find,
-    object_body,
     present,
     require,
     require_admin,
     save,
-    spend_call,
 )
 from bill_emulator.backends.spend.ledger import refresh
-from bill_emulator.backends.spend.listing import ListSpec, list_reply, page_of_items
+from bill_emulator.backends.spend.listing import ListSpec, page_of_items, shaped_page
 from bill_emulator.backends.spend.tagging import (
     apply_updates,
     drop_receipt,
@@ -37,9 +35,9 @@ from bill_emulator.backends.spend.tagging import (
     upload_url,
 )
 from bill_emulator.errors import BillApiError, invalid_body, invalid_parameter, not_found, unprocessable
-from bill_emulator.handlers import Call, Reply
-from bill_emulator.query import Condition
+from bill_emulator.query import Condition, Page
 from bill_emulator.resources import EQ, EQ_IN, SETS, Field, Resource, register
+from bill_emulator.validation import body_object, bool_param
 
 GTE_LTE = frozenset({"gte", "lte"})
 SYNC_STATUSES = ("PENDING", "SYNCED", "ERROR", "MANUAL_SYNCED", "NOT_SYNCED")
@@ -116,8 +114,9 @@ SPEC = ListSpec(
 )
 
 
-def shape(call: Call, body: dict[str, Any], listing: bool) -> dict[str, Any]:
-    if listing and not bool_param(call, "includeReceipts"):
+def shape(query: Mapping[str, str], body: dict[str, Any], listing: bool) -> dict[str, Any]:
+    """A list leaves receipts out unless `includeReceipts=true`."""
+    if listing and not bool_param(query, "includeReceipts"):
         body["receipts"] = []
     return body
 
@@ -134,26 +133,24 @@ def _unlocked(transaction: dict[str, Any]) -> None:
         raise unprocessable("The transaction is locked.")
 
 
-@spend_call
-def list_transactions(call: Call) -> Reply:
-    bool_param(call, "includeReceipts")
-    bool_param(call, "showCustomFieldIds")
-    return list_reply(call, TRANSACTIONS_RESOURCE, SPEC, shape=lambda body: shape(call, body, True))
+def transaction_page(ctx: Context, query: Mapping[str, str]) -> Page:
+    bool_param(query, "includeReceipts")
+    bool_param(query, "showCustomFieldIds")
+    return shaped_page(ctx, TRANSACTIONS_RESOURCE, SPEC, query, shape=lambda body: shape(query, body, True))
 
 
-@spend_call
-def get_transaction(call: Call) -> Reply:
-    bool_param(call, "showCustomFieldIds")
-    body = _transaction(call.ctx, call.path["transactionId"], children=True)
-    return Reply(200, shape(call, present(TRANSACTIONS, body), False))
+def get_transaction(ctx: Context, transaction_id: str, query: Mapping[str, str]) -> dict[str, Any]:
+    bool_param(query, "showCustomFieldIds")
+    body = _transaction(ctx, transaction_id, children=True)
+    return shape(query, present(TRANSACTIONS, body), False)
 
 
-@spend_call
-def update_transaction(call: Call) -> Reply:
+def update_transaction(
+    ctx: Context, transaction_id: str, body: Any, query: Mapping[str, str]
+) -> dict[str, Any]:
     """PUT /v3/spend/transactions/{transactionId} {"budgetId": ...}: move the transaction to another budget."""
-    ctx = call.ctx
-    transaction = _transaction(ctx, call.path["transactionId"])
-    ref = object_body(call).get("budgetId")
+    transaction = _transaction(ctx, transaction_id)
+    ref = body_object(body).get("budgetId")
     if not isinstance(ref, str) or not ref:
         raise invalid_body("budgetId: must not be blank")
     budget = require(ctx, BUDGETS, ref, "Budget")
@@ -169,15 +166,13 @@ def update_transaction(call: Call) -> Reply:
     )
     save(ctx, TRANSACTIONS, transaction)
     refresh(ctx)
-    return Reply(200, shape(call, present(TRANSACTIONS, transaction), False))
+    return shape(query, present(TRANSACTIONS, transaction), False)
 
 
-@spend_call
-def list_custom_fields(call: Call) -> Reply:
+def list_custom_fields(ctx: Context, transaction_id: str, query: Mapping[str, str]) -> dict[str, Any]:
     """GET /v3/spend/transactions/{transactionId}/custom-fields[?filters=customFieldIds:eq|in:...]."""
-    ctx = call.ctx
-    entries = _transaction(ctx, call.path["transactionId"], children=True)["customFields"]
-    text = call.query.get("filters") or ""
+    entries = _transaction(ctx, transaction_id, children=True)["customFields"]
+    text = query.get("filters") or ""
     if text:
         name, _, rest = text.partition(":")
         op, _, raw = rest.partition(":")
@@ -187,52 +182,46 @@ def list_custom_fields(call: Call) -> Reply:
             )
         wanted = {v.strip() for v in raw.strip('"').split(",") if v.strip()}
         entries = [e for e in entries if e["id"] in wanted or e["uuid"] in wanted]
-    return Reply(200, {"results": entries})
+    return {"results": entries}
 
 
-@spend_call
-def update_custom_fields(call: Call) -> Reply:
-    ctx = call.ctx
-    transaction = _transaction(ctx, call.path["transactionId"])
+def update_custom_fields(ctx: Context, transaction_id: str, body: Any) -> dict[str, Any]:
+    transaction = _transaction(ctx, transaction_id)
     _unlocked(transaction)
     transaction["customFields"] = apply_updates(
-        ctx, transaction["customFields"], transaction["budgetId"], object_body(call).get("customFields")
+        ctx, transaction["customFields"], transaction["budgetId"], body_object(body).get("customFields")
     )
     save(ctx, TRANSACTIONS, transaction)
-    return Reply(200, {"status": "SUCCESS"})
+    return {"status": "SUCCESS"}
 
 
-@spend_call
-def list_custom_field_values(call: Call) -> Reply:
-    ctx = call.ctx
-    transaction = _transaction(ctx, call.path["transactionId"], children=True)
-    ref = call.path["customFieldId"]
+def custom_field_values(
+    ctx: Context, transaction_id: str, custom_field_id: str, query: Mapping[str, str]
+) -> dict[str, Any]:
+    """The values a transaction's custom field has selected, paged like an S&E list."""
+    transaction = _transaction(ctx, transaction_id, children=True)
+    ref = custom_field_id
     for entry in transaction["customFields"]:
         if ref in (entry["id"], entry["uuid"]):
-            return page_of_items(call, entry["selectedValues"])
+            return page_of_items(query, entry["selectedValues"])
     require(ctx, CUSTOM_FIELDS, ref, "Custom field")
-    return page_of_items(call, [])
+    return page_of_items(query, [])
 
 
-@spend_call
-def add_receipt(call: Call) -> Reply:
-    ctx = call.ctx
-    transaction = _transaction(ctx, call.path["transactionId"])
-    added = receipt(ctx, call.body)
+def add_receipt(ctx: Context, transaction_id: str, body: Any) -> dict[str, Any]:
+    transaction = _transaction(ctx, transaction_id)
+    added = receipt(ctx, body)
     transaction["receipts"] = [*transaction["receipts"], added]
     _receipt_status(transaction)
     save(ctx, TRANSACTIONS, transaction)
-    return Reply(200, added)
+    return added
 
 
-@spend_call
-def delete_receipt(call: Call) -> Reply:
-    ctx = call.ctx
-    transaction = _transaction(ctx, call.path["transactionId"])
-    transaction["receipts"] = drop_receipt(transaction["receipts"], call.path["receiptId"])
+def delete_receipt(ctx: Context, transaction_id: str, receipt_id: str) -> None:
+    transaction = _transaction(ctx, transaction_id)
+    transaction["receipts"] = drop_receipt(transaction["receipts"], receipt_id)
     _receipt_status(transaction)
     save(ctx, TRANSACTIONS, transaction)
-    return Reply(200)
 
 
 def _receipt_status(transaction: dict[str, Any]) -> None:
@@ -245,20 +234,17 @@ def _receipt_status(transaction: dict[str, Any]) -> None:
         transaction["receiptSyncStatus"] = "NO_ATTACHMENTS"
 
 
-@spend_call
-def receipt_upload_url(call: Call) -> Reply:
-    return Reply(200, {"url": upload_url(call.ctx, "transactions")})
+def receipt_upload_url(ctx: Context) -> dict[str, Any]:
+    return {"url": upload_url(ctx, "transactions")}
 
 
-@spend_call
-def three_ds_challenge(call: Call) -> Reply:
+def three_ds_challenge(ctx: Context, acs_transaction_id: str, body: Any) -> dict[str, Any]:
     """POST /v3/spend/transactions/{acsTransactionId}/3ds-challenge {"action": "ACCEPT" | "REJECT"} (ADMIN only)."""
-    ctx = call.ctx
     require_admin(ctx)
-    action = object_body(call).get("action")
+    action = body_object(body).get("action")
     if not isinstance(action, str) or action not in CHALLENGE_ACTIONS:
         raise invalid_body(f"action: must be one of {', '.join(CHALLENGE_ACTIONS)}")
-    challenge = _challenge(ctx, call.path["acsTransactionId"])
+    challenge = _challenge(ctx, acs_transaction_id)
     if challenge["status"] != "PENDING":
         raise unprocessable(f"The 3DS challenge was already {challenge['status'].lower()}.")
     challenge["status"] = CHALLENGE_ACTIONS[action]
@@ -278,7 +264,7 @@ def three_ds_challenge(call: Call) -> Reply:
             )
             save(ctx, TRANSACTIONS, declined)
             refresh(ctx)
-    return Reply(200, {"id": challenge["id"], "status": challenge["status"]})
+    return {"id": challenge["id"], "status": challenge["status"]}
 
 
 def _challenge(ctx: Context, ref: str) -> dict[str, Any]:

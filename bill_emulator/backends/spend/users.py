@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from bill_emulator.backends.context import Context
@@ -13,18 +14,16 @@ from bill_emulator.backends.spend.common import (
     current_user,
     new_id,
     new_uuid,
-    object_body,
     present,
     require,
     require_admin,
     save,
-    spend_call,
-    text,
 )
-from bill_emulator.backends.spend.listing import ListSpec, list_reply
+from bill_emulator.backends.spend.listing import ListSpec, shaped_page
 from bill_emulator.errors import invalid_body, unprocessable
-from bill_emulator.handlers import Call, Reply
+from bill_emulator.query import Page
 from bill_emulator.resources import EQ, EQ_IN, Field, Resource, register
+from bill_emulator.validation import body_object, optional_text
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -83,20 +82,17 @@ def _role(value: Any) -> str:
     return value
 
 
-@spend_call
-def list_users(call: Call) -> Reply:
-    return list_reply(call, USERS_RESOURCE, SPEC)
+def user_page(ctx: Context, query: Mapping[str, str]) -> Page:
+    return shaped_page(ctx, USERS_RESOURCE, SPEC, query)
 
 
-@spend_call
-def create_user(call: Call) -> Reply:
+def create_user(ctx: Context, body: Any) -> dict[str, Any]:
     """POST /v3/spend/users {firstName, lastName, email, role} (ADMIN only)."""
-    ctx = call.ctx
     require_admin(ctx)
-    body = object_body(call)
-    first = str(text(body, "firstName", required=True, limit=100))
-    last = str(text(body, "lastName", required=True, limit=100))
-    email = str(text(body, "email", required=True))
+    body = body_object(body)
+    first = str(optional_text(body, "firstName", required=True, limit=100))
+    last = str(optional_text(body, "lastName", required=True, limit=100))
+    email = str(optional_text(body, "email", required=True))
     role = _role(body.get("role"))
     _check_email(ctx, email)
     now = ctx.now()
@@ -113,31 +109,27 @@ def create_user(call: Call) -> Reply:
         },
     )
     ctx.store.insert(USERS, ctx.scope, user)
-    return Reply(200, present(USERS, user))
+    return present(USERS, user)
 
 
-@spend_call
-def get_current_user(call: Call) -> Reply:
-    return Reply(200, present(USERS, current_user(call.ctx)))
+def get_current_user(ctx: Context) -> dict[str, Any]:
+    return present(USERS, current_user(ctx))
 
 
-@spend_call
-def get_user(call: Call) -> Reply:
-    return Reply(200, present(USERS, require(call.ctx, USERS, call.path["userId"], "User")))
+def get_user(ctx: Context, user_id: str) -> dict[str, Any]:
+    return present(USERS, require(ctx, USERS, user_id, "User"))
 
 
-@spend_call
-def update_user(call: Call) -> Reply:
+def update_user(ctx: Context, user_id: str, body: Any) -> dict[str, Any]:
     """PATCH /v3/spend/users/{userId}: firstName, lastName, email, role (ADMIN only)."""
-    ctx = call.ctx
     require_admin(ctx)
-    user = require(ctx, USERS, call.path["userId"], "User")
-    body = object_body(call)
+    user = require(ctx, USERS, user_id, "User")
+    body = body_object(body)
     for name in ("firstName", "lastName"):
-        value = text(body, name, limit=100)
+        value = optional_text(body, name, limit=100)
         if value is not None:
             user[name] = value
-    email = text(body, "email")
+    email = optional_text(body, "email")
     if email is not None:
         _check_email(ctx, email, user["id"])
         user["email"] = email
@@ -145,22 +137,19 @@ def update_user(call: Call) -> Reply:
         user["role"] = _role(body["role"])
     save(ctx, USERS, user)
     _rename_memberships(ctx, user)
-    return Reply(200, present(USERS, user))
+    return present(USERS, user)
 
 
-@spend_call
-def delete_user(call: Call) -> Reply:
+def delete_user(ctx: Context, user_id: str) -> None:
     """DELETE /v3/spend/users/{userId}: gone for good, with its budget memberships (ADMIN only)."""
-    ctx = call.ctx
     admin = require_admin(ctx)
-    user = require(ctx, USERS, call.path["userId"], "User")
+    user = require(ctx, USERS, user_id, "User")
     if user["id"] == admin["id"]:
         raise unprocessable("You cannot delete your own user.")
     for row in ctx.store.find(MEMBERS, ctx.scope):
         if row.body["userId"] == user["id"]:
             ctx.store.delete(MEMBERS, row.id)
     ctx.store.delete(USERS, user["id"])
-    return Reply(200)
 
 
 def _rename_memberships(ctx: Context, user: dict[str, Any]) -> None:

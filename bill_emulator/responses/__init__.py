@@ -1,0 +1,2 @@
+"""Thin HTTP responses, one module per family: each reads a Call (path, query, body), calls its family's
+model in backends/ and answers a Reply. routes.py maps paths to them; handlers.crud serves plain CRUD."""

@@ -1,0 +1,58 @@
+"""MFA (setup, challenge, step-up) and organization risk verification."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bill_emulator.backends import mfa
+from bill_emulator.errors import BillApiError, envelope
+from bill_emulator.handlers import Call, Reply
+
+
+def _answer(call: Call, result: dict[str, Any] | BillApiError) -> Reply:
+    """A wrong MFA token is answered, not raised: the attempt it used stays counted."""
+    if isinstance(result, BillApiError):
+        return Reply(result.status, raw=envelope([result], call.ctx.clock.now()))
+    return Reply(200, result)
+
+
+def list_phones(call: Call) -> Reply:
+    return Reply(200, mfa.list_phones(call.ctx))
+
+
+def setup(call: Call) -> Reply:
+    return Reply(200, mfa.setup(call.ctx, call.body))
+
+
+def validate_setup(call: Call) -> Reply:
+    return _answer(call, mfa.validate_setup(call.ctx, call.body))
+
+
+def challenge(call: Call) -> Reply:
+    return Reply(200, mfa.challenge(call.ctx, call.body))
+
+
+def validate_challenge(call: Call) -> Reply:
+    return _answer(call, mfa.validate_challenge(call.ctx, call.body))
+
+
+def step_up(call: Call) -> Reply:
+    return Reply(200, mfa.step_up(call.ctx, call.body))
+
+
+def get_risk_verification(call: Call) -> Reply:
+    return Reply(200, mfa.get_risk_verification(call.ctx))
+
+
+def initiate_risk_verification(call: Call) -> Reply:
+    return Reply(200, mfa.initiate_risk_verification(call.ctx))
+
+
+def get_risk_phone(call: Call) -> Reply:
+    return Reply(200, {"hasPhone": mfa.has_risk_phone(call.ctx, call.ctx.user_id)})
+
+
+def post_risk_phone(call: Call) -> Reply:
+    """{phoneNumber, phoneType}: 200 with an empty body."""
+    mfa.add_risk_phone(call.ctx, call.ctx.user_id or "", call.body)
+    return Reply(200)

@@ -1,0 +1,1 @@
+"""Spend & Expense responses (apiToken routes), one module per family of backends/spend/."""
