@@ -203,12 +203,35 @@ def nullable(schema: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
-def stream_schema(stream: str, examples: Mapping[str, list[Any]]) -> dict[str, Any]:
+#: Line-item stream -> (parent stream, the parent's field holding its lines, the parent-id key each
+#: line gets). A line record is the line, its parent's id and its parent's `updatedTime`.
+LINE_ITEM_STREAMS: Mapping[str, tuple[str, str, str]] = {
+    "invoice_line_items": ("invoices", "invoiceLineItems", "invoiceId"),
+    "bill_line_items": ("bills", "billLineItems", "billId"),
+    "credit_memo_line_items": ("credit_memos", "creditMemoLineItems", "creditMemoId"),
+    "vendor_credit_line_items": ("vendor_credits", "vendorCreditLineItems", "vendorCreditId"),
+}
+
+
+def _records(stream: str, examples: Mapping[str, list[Any]]) -> list[Mapping[str, Any]]:
+    if stream in LINE_ITEM_STREAMS:
+        parent, lines_field, parent_key = LINE_ITEM_STREAMS[stream]
+        return [
+            {**line, parent_key: document.get("id"), "updatedTime": document.get("updatedTime")}
+            for document in _records(parent, examples)
+            for line in document.get(lines_field) or []
+            if isinstance(line, Mapping)
+        ]
     records: list[Mapping[str, Any]] = []
     for endpoint in STREAM_ENDPOINTS[stream]:
         if endpoint not in examples:
             raise SystemExit(f"{stream}: the collection has no example answer for {endpoint}")
         records.extend(records_of(endpoint, examples[endpoint]))
+    return records
+
+
+def stream_schema(stream: str, examples: Mapping[str, list[Any]]) -> dict[str, Any]:
+    records = _records(stream, examples)
     if not records:
         raise SystemExit(f"{stream}: no example records found")
     body = object_schema(records)
@@ -237,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     examples = load_examples(json.loads(args.collection.read_text()))
     args.out.mkdir(parents=True, exist_ok=True)
     stale = []
-    for stream in sorted(STREAM_ENDPOINTS):
+    for stream in sorted([*STREAM_ENDPOINTS, *LINE_ITEM_STREAMS]):
         target = args.out / f"{stream}.json"
         text = render(stream_schema(stream, examples))
         if args.check:

@@ -48,6 +48,12 @@ def _stream_paths() -> dict[str, str]:
 
 
 STREAM_PATHS = _stream_paths()
+#: Line-item streams: (the parent's field holding the lines, the parent-id key each line gets).
+LINE_ITEMS = {
+    name: (definition["$parameters"]["lines_field"], definition["$parameters"]["parent_key"])
+    for name, definition in STREAM_DEFINITIONS.items()
+    if "lines_field" in definition.get("$parameters", {})
+}
 
 
 @pytest.fixture(scope="module")
@@ -73,10 +79,17 @@ def examples() -> dict[str, list[Any]]:
     return found
 
 
-def _records(bodies: list[Any]) -> list[dict[str, Any]]:
+def _records(bodies: list[Any], stream: str | None = None) -> list[dict[str, Any]]:
     records = []
     for body in bodies:
         records.extend(body["results"] if isinstance(body, dict) and "results" in body else [body])
+    if stream in LINE_ITEMS:  # a line-item record: one line, its parent's id and updatedTime
+        lines_field, parent_key = LINE_ITEMS[stream]
+        return [
+            {**line, parent_key: parent["id"], "updatedTime": parent.get("updatedTime")}
+            for parent in records
+            for line in parent.get(lines_field) or []
+        ]
     return records
 
 
@@ -117,7 +130,9 @@ def test_given_manifest_streams_then_one_schema_file_each_and_no_stray_files():
 def test_given_collection_examples_when_compared_then_schema_covers_every_field(stream, examples):
     path = STREAM_PATHS[stream]
     assert path in examples, f"the collection has no GET example for {path}"
-    expected = set().union(*(_field_paths(r) for r in _records(examples[path])))
+    records = _records(examples[path], stream)
+    assert records, f"the collection's examples hold no {stream}"
+    expected = set().union(*(_field_paths(r) for r in records))
     covered = _schema_paths(_load(stream))
     assert expected - covered == set()
     assert CONNECTOR_FIELDS.get(stream, set()) <= covered
@@ -126,7 +141,7 @@ def test_given_collection_examples_when_compared_then_schema_covers_every_field(
 @pytest.mark.parametrize("stream", sorted(STREAM_PATHS))
 def test_given_collection_examples_when_validated_then_every_record_fits_the_schema(stream, examples):
     validator = jsonschema.Draft7Validator(_load(stream))
-    for record in _records(examples[STREAM_PATHS[stream]]):
+    for record in _records(examples[STREAM_PATHS[stream]], stream):
         errors = [e.message for e in validator.iter_errors(record)]
         assert errors == []
 

@@ -32,6 +32,10 @@ AP_AR_STREAMS = {
     "jobs",
     "locations",
     "bank_accounts",
+    "invoice_line_items",
+    "credit_memo_line_items",
+    "bill_line_items",
+    "vendor_credit_line_items",
 }
 PARTNER_STREAMS = {"organizations", "partner_users", "partner_roles"}
 SPEND_STREAMS = {
@@ -62,6 +66,10 @@ SERVER_SIDE_INCREMENTAL = {
     "locations",
     "bank_accounts",
     "spend_transactions",
+    "invoice_line_items",
+    "credit_memo_line_items",
+    "bill_line_items",
+    "vendor_credit_line_items",
 }
 CLIENT_SIDE_INCREMENTAL = {"recurring_invoices", "recurring_bills", "spend_cards"}
 
