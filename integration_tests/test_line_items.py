@@ -15,16 +15,8 @@ from datetime import datetime
 import requests
 
 from bill_emulator import EmulatorSettings, Limits, running_emulator
-from integration_tests.reliability.harness import first_sync_catalog, latest_states, run_sync
+from integration_tests.reliability.harness import LINE_ITEMS, first_sync_catalog, latest_states, run_sync
 from source_bill.client.sessions import reset_shared_sessions
-
-#: Line-item stream -> (the store's kind, the document's field of lines, the parent-id key).
-LINE_ITEMS = {
-    "invoice_line_items": ("invoices", "invoiceLineItems", "invoiceId"),
-    "bill_line_items": ("bills", "billLineItems", "billId"),
-    "credit_memo_line_items": ("credit_memos", "creditMemoLineItems", "creditMemoId"),
-    "vendor_credit_line_items": ("vendor_credits", "vendorCreditLineItems", "vendorCreditId"),
-}
 
 
 def _time(value: str) -> datetime:

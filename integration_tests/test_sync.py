@@ -9,6 +9,7 @@ import requests
 from airbyte_cdk.models import SyncMode
 
 from bill_emulator import EmulatorServer
+from integration_tests.reliability.harness import stored_versions
 from integration_tests.sync import ids_by_stream, stream_names, sync
 
 AP_AR_KINDS = {
@@ -34,6 +35,12 @@ AP_AR_KINDS = {
     "locations": "locations",
     "bank_accounts": "bank_accounts",
 }
+LINE_ITEM_STREAMS = (
+    "invoice_line_items",
+    "credit_memo_line_items",
+    "bill_line_items",
+    "vendor_credit_line_items",
+)
 SPEND_KINDS = {
     "spend_transactions": "spend_transactions",
     "spend_reimbursements": "spend_reimbursements",
@@ -52,6 +59,8 @@ def expected_ids(server: EmulatorServer, auth_type: str) -> dict[str, set[str]]:
         org = creds["ap_ar"]["organization_id"]
         expected = {stream: {row.id for row in store.find(kind, org)} for stream, kind in AP_AR_KINDS.items()}
         expected["organization"] = {org}
+        for stream in LINE_ITEM_STREAMS:
+            expected[stream] = {key[1] for key in stored_versions(server, "ap_ar", [stream])}
         return expected
     if auth_type == "partner":
         orgs = {row.id for row in store.find("organizations", creds["partner"]["partner_id"])}

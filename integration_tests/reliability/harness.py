@@ -49,6 +49,13 @@ Key = tuple[str, str, str | None]
 """One delivered record: (stream, id, updatedTime or None for objects without one)."""
 
 AUTH_TYPES = ("ap_ar", "partner", "spend_expense")
+#: Line-item stream -> (the store's kind of its documents, their field of lines, the parent-id key).
+LINE_ITEMS = {
+    "invoice_line_items": ("invoices", "invoiceLineItems", "invoiceId"),
+    "bill_line_items": ("bills", "billLineItems", "billId"),
+    "credit_memo_line_items": ("credit_memos", "creditMemoLineItems", "creditMemoId"),
+    "vendor_credit_line_items": ("vendor_credits", "vendorCreditLineItems", "vendorCreditId"),
+}
 #: The factor every wait is multiplied by in scaled runs (an hour of limits passes in 7.2 s).
 TIME_SCALE = 0.002
 
@@ -82,6 +89,11 @@ def stored_versions(
             if stream == "organization":
                 add(stream, [row for row in store.find("organizations", None) if row.id == org] or [])
                 found.setdefault((stream, org), None)
+            elif stream in LINE_ITEMS:  # a line's version is its document's
+                kind, field, _ = LINE_ITEMS[stream]
+                for row in store.find(kind, org):
+                    for line in row.body.get(field) or []:
+                        found[(stream, str(line["id"]))] = row.body.get("updatedTime")
             else:
                 add(stream, store.find(stream, org))
     elif auth_type == "partner":
