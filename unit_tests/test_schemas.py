@@ -37,11 +37,17 @@ CONNECTOR_FIELDS = {
 }
 
 
+def _discoverable() -> set[str]:
+    """The stream definitions the manifest's top-level `streams` list (not parents, not variants)."""
+    return {ref["$ref"].rsplit("/", 1)[1] for block in MANIFEST["streams"] for ref in block["streams"]}
+
+
 def _stream_paths() -> dict[str, str]:
     paths = {}
+    discoverable = _discoverable()
     for name, definition in STREAM_DEFINITIONS.items():
         parameters = definition.get("$parameters", {})
-        if parameters.get("name") != name:
+        if parameters.get("name") != name or name not in discoverable:
             continue
         paths[name] = DETAIL_PATHS.get(name, "/v3" + parameters["endpoint"])
     return paths
