@@ -62,7 +62,7 @@ def is_token_path(path: str | None) -> bool:
 
 def product_of(path: str | None) -> str:
     """The BILL product a request path belongs to, for messages."""
-    return "Spend & Expense" if (path or "").startswith("/v3/spend") else "AP/AR"
+    return "Spend & Expense" if "/v3/spend/" in f"{path or ''}/" else "AP/AR"
 
 
 def _token_endpoint(token_url: str | None) -> str:
