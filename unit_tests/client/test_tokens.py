@@ -16,7 +16,15 @@ from source_bill.client.auth import OAUTH, OAuthCredentials, credentials_from_co
 from source_bill.client.client import BillClient
 from source_bill.client.errors import BillApiError, ErrorKind, error_from_response
 from source_bill.client.retry import Action, decide
-from source_bill.client.sessions import Grant, LoginBudget, SessionManager, renewal_delay, request_token
+from source_bill.client.sessions import (
+    Grant,
+    LoginBudget,
+    LoginLimitError,
+    SessionManager,
+    renewal_delay,
+    request_token,
+    shared_login_budget,
+)
 from source_bill.client.urls import InvalidBaseUrlError, token_url
 
 TOKEN_URL = "https://auth.test.bill.example/authx/token"
@@ -209,6 +217,34 @@ def test_given_renewed_token_refused_before_any_success_when_reported_then_no_th
 
     assert manager.report_invalid("token-2") is False
     assert tokens.calls == 2
+
+
+def test_given_short_lived_tokens_when_renewals_would_pass_the_login_budget_then_refused_before_asking():
+    tokens, clock = FakeTokens(expires_in=10), Clock()
+    manager = SessionManager(
+        tokens,
+        refresh_after=None,
+        clock=clock,
+        sleep=lambda s: None,
+        budget=LoginBudget(limit=3, clock=clock),
+    )
+    for _ in range(3):
+        manager.session_id()
+        clock.advance(10)
+
+    with pytest.raises(LoginLimitError):
+        manager.session_id()
+    assert tokens.calls == 3
+
+
+def test_given_oauth_credentials_then_token_requests_share_the_client_ids_login_budget():
+    client = BillClient(CREDENTIALS, token_endpoint=TOKEN_URL)
+    again = BillClient(
+        OAuthCredentials(CLIENT_ID, "another-secret-for-the-same-client"), token_endpoint=TOKEN_URL
+    )
+
+    assert client.sessions._budget is shared_login_budget(CREDENTIALS.login_budget_key)
+    assert again.sessions._budget is client.sessions._budget
 
 
 # -- any 401 renews once -------------------------------------------------------------------------
