@@ -1,4 +1,4 @@
-"""Connector configs for a running emulator: the three good ones and a set of bad ones.
+"""Connector configs for a running emulator: a good one per way in and a set of bad ones.
 
 `acceptance-test-config.yml` names these files; the session fixture in conftest.py writes them
 into `integration_tests/.emulator/` once the emulator has a port.
@@ -23,11 +23,13 @@ def _with(config: dict[str, Any], **credentials: str) -> dict[str, Any]:
 
 
 def configs_for(server: EmulatorServer) -> dict[str, dict[str, Any]]:
-    ap_ar, partner, spend = (server.config(t) for t in ("ap_ar", "partner", "spend_expense"))
+    ap_ar, partner, spend, oauth = (server.config(t) for t in ("ap_ar", "partner", "spend_expense", "oauth"))
     return {
         "config_ap_ar": ap_ar,
         "config_partner": partner,
         "config_spend_expense": spend,
+        "config_oauth": oauth,
+        "config_ap_ar_console": server.config("ap_ar", console=True),
         # A separate file for the spec section (a CDK 7.39 quirk: a config listed under both spec
         # and basic_read gets --catalog appended to `spec`).
         "spec_config_ap_ar": ap_ar,
@@ -35,6 +37,7 @@ def configs_for(server: EmulatorServer) -> dict[str, dict[str, Any]]:
         "invalid_dev_key": _with(ap_ar, dev_key="01NotTheDeveloperKey0"),
         "invalid_app_key": _with(partner, app_key="not-the-app-key"),
         "invalid_api_token": _with(spend, api_token="not-the-api-token"),
+        "invalid_client_secret": _with(oauth, client_secret="not-the-client-secret-0000"),
     }
 
 

@@ -29,8 +29,14 @@ CLI = Path(sys.executable).parent / "airbyte-cdk"
 #: What the CLI reads from the connector directory.
 LINKED = ("metadata.yaml", "acceptance-test-config.yml", "integration_tests")
 
-GOOD = ("config_ap_ar", "config_partner", "config_spend_expense")
-INVALID = ("invalid_password", "invalid_dev_key", "invalid_app_key", "invalid_api_token")
+GOOD = ("config_ap_ar", "config_partner", "config_spend_expense", "config_oauth")
+INVALID = (
+    "invalid_password",
+    "invalid_dev_key",
+    "invalid_app_key",
+    "invalid_api_token",
+    "invalid_client_secret",
+)
 
 #: Every test the suite must pass for these configs (scenario ids are "'<config file stem>' Test Scenario").
 MUST_PASS = {
@@ -43,6 +49,7 @@ MUST_PASS = {
         for config in GOOD
     ),
     *(f"test_check['{config}' Test Scenario]" for config in INVALID),
+    "test_check['config_ap_ar_console' Test Scenario]",
 }
 
 

@@ -12,7 +12,7 @@ from airbyte_connector_models.metadata.v0.connector_metadata_definition_v0 impor
     ConnectorMetadataDefinitionV0,
 )
 
-from source_bill.client.urls import ENVIRONMENT_ROOTS
+from source_bill.client.urls import ENVIRONMENT_ROOTS, ENVIRONMENT_TOKEN_URLS
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFINITION_ID = "1cb5afad-19c0-46b3-9612-9814bdeb4917"  # fixed forever: Airbyte keys connections on it
@@ -40,9 +40,9 @@ def test_given_metadata_then_definition_id_is_the_fixed_uuid():
     assert str(uuid.UUID(data["definitionId"])) == DEFINITION_ID
 
 
-def test_given_metadata_then_allowed_hosts_are_bills_gateways():
-    hosts = {urlsplit(root).hostname for root in ENVIRONMENT_ROOTS.values()}
-    assert set(_metadata()["data"]["allowedHosts"]["hosts"]) == hosts
+def test_given_metadata_then_allowed_hosts_are_bills_gateways_and_oauth_token_hosts():
+    urls = (*ENVIRONMENT_ROOTS.values(), *ENVIRONMENT_TOKEN_URLS.values())
+    assert set(_metadata()["data"]["allowedHosts"]["hosts"]) == {urlsplit(url).hostname for url in urls}
 
 
 def test_given_metadata_then_base_image_is_pinned_by_digest():

@@ -16,9 +16,14 @@ the `source-bill` console script, with the config in a file as the platform give
 as real `source-bill` processes (two at a time; each takes seconds just to import the CDK) for what
 only a process shows: the exit code, and nothing but protocol JSON lines on stdout.
 
-Cloud safety: with `DEPLOYMENT_MODE=CLOUD`, a base URL that is not HTTPS on one of BILL's gateways is
-refused by check, discover and read before any request (the emulator's counters stay at zero and no
-host name is even looked up); off cloud, the emulator on loopback keeps working.
+The matrix covers every kind of auth: AP/AR with a password or an Accountant Console API token,
+partner, Spend & Expense and OAuth client credentials (a wrong secret, an unknown client, a token
+endpoint that is unreachable or not BILL's, a malformed token URL).
+
+Cloud safety: with `DEPLOYMENT_MODE=CLOUD`, a base URL that is not HTTPS on one of BILL's gateways (or
+an OAuth token URL off BILL's hosts) is refused by check, discover and read before any request (the
+emulator's counters stay at zero and no host name is even looked up); off cloud, the emulator on
+loopback keeps working.
 
 Nothing here talks to anything but loopback: the unreachable host is a closed loopback port, the
 non-BILL servers are `http.server`s on loopback, and in-process runs refuse any other name lookup.
@@ -212,6 +217,12 @@ class Targets:
         config.update(top)
         return config
 
+    def console(self, **credentials: Any) -> dict[str, Any]:
+        """The AP/AR config signing in with the Accountant Console API token instead of the password."""
+        config = copy.deepcopy(self.emulator.config("ap_ar", console=True))
+        config["credentials"].update(credentials)
+        return config
+
 
 @pytest.fixture(scope="module")
 def targets() -> Iterator[Targets]:
@@ -336,7 +347,7 @@ CASES = [
     Case(
         "unknown auth_type",
         lambda t: t.config(credentials={"auth_type": "oauth2"}),
-        ("unknown credentials.auth_type 'oauth2'", "ap_ar, partner, spend_expense"),
+        ("unknown credentials.auth_type 'oauth2'", "ap_ar, partner, spend_expense, oauth"),
         static=True,
     ),
     Case(
@@ -438,6 +449,76 @@ CASES = [
         lambda t: t.config("spend_expense", credentials={"api_token": "not-the-api-token"}),
         ("BILL rejected the Spend & Expense API token (HTTP 401)", "Create a new token"),
     ),
+    Case(
+        "wrong console API token",
+        lambda t: t.console(console_api_token="not-the-console-token"),
+        ("BILL rejected the username and Accountant Console API token (BDC_1101)", "console API token"),
+    ),
+    Case(
+        "console API token and password both",
+        lambda t: t.console(password="not-needed-password"),
+        ("both a 'password' and a 'console_api_token'", "give only one"),
+        static=True,
+    ),
+    Case(
+        "neither password nor console API token",
+        lambda t: _without(t.config(), "credentials", "password"),
+        ("need a 'password'", "'console_api_token'"),
+        static=True,
+    ),
+    Case(
+        "OAuth wrong client secret",
+        lambda t: t.config("oauth", credentials={"client_secret": "not-the-client-secret-0000"}),
+        ("BILL's token endpoint", "rejected the client ID and client secret (HTTP 401)", "invalid_client"),
+    ),
+    Case(
+        "OAuth unknown client id",
+        lambda t: t.config("oauth", credentials={"client_id": "not-a-client-id-000000000"}),
+        ("rejected the client ID and client secret (HTTP 401)", "developer app", "invalid_client"),
+    ),
+    Case(
+        "OAuth missing client secret",
+        lambda t: _without(t.config("oauth"), "credentials", "client_secret"),
+        ("'credentials.client_secret' is required",),
+        static=True,
+    ),
+    Case(
+        "OAuth blank client id",
+        lambda t: t.config("oauth", credentials={"client_id": "  "}),
+        ("need a non-empty 'client_id'",),
+        static=True,
+    ),
+    Case(
+        "OAuth token endpoint unreachable",
+        lambda t: t.config("oauth", token_url=f"http://127.0.0.1:{t.closed_port}/authx/token"),
+        ("Could not reach BILL's OAuth token endpoint at 127.0.0.1:", "the connection failed", "'Token URL'"),
+    ),
+    Case(
+        "OAuth token URL of a web server answering HTML",
+        lambda t: t.config("oauth", token_url=t.web_server_url + "/authx/token"),
+        (
+            "did not answer like BILL's OAuth token endpoint",
+            "HTTP 200 to POST /connect/authx/token",
+            "'Token URL'",
+        ),
+    ),
+    Case(
+        "OAuth token URL of another JSON API",
+        lambda t: t.config("oauth", token_url=t.json_api_url + "/authx/token"),
+        ("did not answer like BILL's OAuth token endpoint", "HTTP 404", "JSON that is not BILL's"),
+    ),
+    Case(
+        "OAuth token URL not http(s)",
+        lambda t: t.config("oauth", token_url="ftp://127.0.0.1/authx/token"),
+        ("'token_url'", "expected: http(s) URL"),
+        static=True,
+    ),
+    Case(
+        "OAuth token URL with a query string",
+        lambda t: t.config("oauth", token_url=t.emulator.base_url + "/authx/token?tenant=1"),
+        ("The token URL", "must not contain a query string or fragment"),
+        static=True,
+    ),
 ]
 CASES_BY_NAME = {case.name: case for case in CASES}
 STATIC_CASES = [case for case in CASES if case.static]
@@ -487,7 +568,18 @@ def test_given_bad_config_when_discovering_or_reading_then_config_error_with_the
 
 
 @pytest.mark.parametrize(
-    "case", _params([CASES_BY_NAME["wrong password"], CASES_BY_NAME["wrong developer key"]])
+    "case",
+    _params(
+        [
+            CASES_BY_NAME[name]
+            for name in (
+                "wrong password",
+                "wrong developer key",
+                "wrong console API token",
+                "OAuth wrong client secret",
+            )
+        ]
+    ),
 )
 def test_given_credentials_bill_rejects_when_reading_then_exit_1_with_a_config_error_naming_the_cause(
     case, targets, in_process
@@ -573,6 +665,40 @@ def test_given_cloud_deployment_and_base_url_off_bills_gateways_when_running_the
     assert lookups == [], "a host name was looked up: something tried to connect"
 
 
+#: OAuth token URLs Airbyte Cloud must refuse (the base URL is BILL's gateway); `{port}` as above.
+CLOUD_REFUSED_TOKEN_URLS = {
+    "the emulator's token endpoint over http": "http://127.0.0.1:{port}/connect/authx/token",
+    "https to loopback": "https://localhost:{port}/authx/token",
+    "the cloud metadata address": "https://169.254.169.254/latest/api/token",
+    "BILL's OAuth host under another domain": "https://auth.prod.bill.com.evil.example/authx/token",
+    "user info before BILL's OAuth host": "https://user:secret-pass-2@auth.prod.bill.com/authx/token",
+}
+
+
+@pytest.mark.parametrize("command", ["check", "discover", "read"])
+@pytest.mark.parametrize(
+    "token_url", [pytest.param(url, id=name) for name, url in CLOUD_REFUSED_TOKEN_URLS.items()]
+)
+def test_given_cloud_deployment_and_token_url_off_bills_hosts_when_running_then_refused_before_any_request(
+    token_url, command, targets, cloud_emulator, in_process, lookups, monkeypatch
+):
+    monkeypatch.setenv("DEPLOYMENT_MODE", "CLOUD")
+    config = _without(
+        targets.config("oauth", token_url=token_url.format(port=cloud_emulator.port)), "base_url"
+    )
+
+    outcome = in_process(command, config)
+
+    outcome.assert_clean()
+    message = outcome.failed_check_message() if command == "check" else outcome.config_error_message()
+    _assert_mentions(
+        message, ("In Airbyte Cloud the token URL must be https://", "auth.prod.bill.com", "Token URL")
+    )
+    assert "secret-pass-2" not in outcome.stdout
+    assert cloud_emulator.counters()["requests"] == 0
+    assert lookups == [], "a host name was looked up: something tried to connect"
+
+
 def test_given_no_deployment_mode_when_checking_the_emulator_on_loopback_then_succeeds(targets, in_process):
     outcome = in_process("check", targets.config())
 
@@ -584,7 +710,7 @@ def test_given_no_deployment_mode_when_checking_the_emulator_on_loopback_then_su
 # -- as processes ---------------------------------------------------------------------------------
 
 #: (command, case or cloud job) run as `source-bill` processes; one per kind of outcome.
-PROCESS_CHECKS = ["page size 0", "wrong password"]
+PROCESS_CHECKS = ["page size 0", "wrong password", "OAuth wrong client secret"]
 PROCESS_DISCOVERS = ["unknown auth_type"]
 PROCESS_READS = ["future start_date"]
 

@@ -17,6 +17,9 @@ Where a notebook connects, in this order:
    BILL_PARTNER_PASSWORD     ... password ...
    BILL_APP_KEY              ... and app key
    BILL_API_TOKEN            Spend & Expense: an API token
+   BILL_CLIENT_ID            OAuth client credentials: a developer app's client ID ...
+   BILL_CLIENT_SECRET        ... and client secret
+   BILL_TOKEN_URL            optional: where access tokens are requested (the environment's by default)
    BILL_ALLOW_PRODUCTION_WRITES=yes   lets the notebooks that create records run in production
 
    `BILL_TARGET=emulator` ignores all of them.
@@ -81,9 +84,14 @@ _SECRET_KEYS = frozenset(
         "app_key",
         "api_token",
         "sync_token",
+        "client_secret",
+        "console_api_token",
+        "consoleApiToken",
+        "access_token",
+        "Authorization",
     )
 )
-_AUTH_HEADERS = ("devKey", "appKey", "apiToken", "sessionId", "organizationId")
+_AUTH_HEADERS = ("devKey", "appKey", "apiToken", "sessionId", "organizationId", "Authorization")
 MASK = "****"
 
 
@@ -103,10 +111,17 @@ class Masker:
     def text(self, text: str) -> str:
         return redact(text, self.secrets)
 
+    @staticmethod
+    def _secret(key: str, value: Any) -> str:
+        """A secret's mask; an Authorization header keeps its scheme (`Bearer ****`)."""
+        scheme = str(value).split(" ", 1)[0] if key.lower() == "authorization" and " " in str(value) else ""
+        return f"{scheme} {MASK}" if scheme else MASK
+
     def data(self, value: Any) -> Any:
         if isinstance(value, Mapping):
             return {
-                k: (MASK if str(k).lower() in _SECRET_KEYS and v else self.data(v)) for k, v in value.items()
+                k: (self._secret(str(k), v) if str(k).lower() in _SECRET_KEYS and v else self.data(v))
+                for k, v in value.items()
             }
         if isinstance(value, list | tuple):
             return [self.data(v) for v in value]
@@ -187,14 +202,44 @@ def _real_config(auth_type: str, prefer_sync_token: bool) -> dict[str, Any] | No
         if not _env("BILL_API_TOKEN"):
             return None
         credentials = {"auth_type": "spend_expense", "api_token": _env("BILL_API_TOKEN")}
+    elif auth_type == "oauth":
+        if not (_env("BILL_CLIENT_ID") and _env("BILL_CLIENT_SECRET")):
+            return None
+        credentials = {
+            "auth_type": "oauth",
+            "client_id": _env("BILL_CLIENT_ID"),
+            "client_secret": _env("BILL_CLIENT_SECRET"),
+        }
     else:
-        raise ValueError(f"unknown auth type {auth_type!r}: ap_ar, partner or spend_expense")
+        raise ValueError(f"unknown auth type {auth_type!r}: ap_ar, partner, spend_expense or oauth")
     config: dict[str, Any] = {
         "credentials": credentials,
         "environment": _env("BILL_ENVIRONMENT") or "sandbox",
     }
     if _env("BILL_BASE_URL"):
         config["base_url"] = _env("BILL_BASE_URL")
+    if auth_type == "oauth" and _env("BILL_TOKEN_URL"):
+        config["token_url"] = _env("BILL_TOKEN_URL")
+    return config
+
+
+def oauth_config(target: Target) -> dict[str, Any] | None:
+    """A connector config with OAuth client credentials for the organization `target` reads: the
+    emulator's developer app, or BILL_CLIENT_ID / BILL_CLIENT_SECRET for real BILL (None when unset)."""
+    if target.emulator_credentials is None:
+        config = _real_config("oauth", prefer_sync_token=False)
+    else:
+        app = target.emulator_credentials["oauth"]
+        config = {
+            **{key: value for key, value in target.config.items() if key != "credentials"},
+            "credentials": {
+                "auth_type": "oauth",
+                "client_id": app["client_id"],
+                "client_secret": app["client_secret"],
+            },
+        }
+    if config is not None:
+        remember_secrets(config)
     return config
 
 
@@ -407,16 +452,22 @@ class Api:
     def _record(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         request = response.request
         body = _decode(response.content)
-        if isinstance(body, Mapping) and isinstance(body.get("sessionId"), str):
-            MASKER.add(body["sessionId"])
+        if isinstance(body, Mapping):
+            MASKER.add(
+                *(body.get(key) for key in ("sessionId", "access_token") if isinstance(body.get(key), str))
+            )
         headers = {k: str(v) for k, v in request.headers.items() if k in _AUTH_HEADERS}
         MASKER.add(headers.get("sessionId"))
+        sent = request.body
+        if "x-www-form-urlencoded" in str(request.headers.get("Content-Type")) and sent:
+            text = sent.decode() if isinstance(sent, bytes) else str(sent)
+            sent = json.dumps(dict(parse_qsl(text, keep_blank_values=True)))  # the OAuth token request's form
         self.exchanges.append(
             Exchange(
                 method=str(request.method),
                 url=str(request.url),
                 headers=headers,
-                body=_decode(request.body),
+                body=_decode(sent),
                 status=response.status_code,
                 reason=response.reason or "",
                 response=body,

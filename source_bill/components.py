@@ -1,9 +1,10 @@
 """Custom manifest components, for what the declarative language cannot say about BILL.
 
-* `BillAuthenticator`: BILL's session login (AP/AR, partner) or API token (S&E) headers,
-  with one session shared by every stream and request of the sync.
+* `BillAuthenticator`: BILL's session login (AP/AR, partner), API token (S&E) or OAuth access token
+  (Bearer) headers, with one session or token shared by every stream and request of the sync.
 * `BillErrorHandler` / `BillBackoffStrategy`: BILL's error codes in the body whatever the
-  HTTP status (BDC_1109 re-login, BDC_1322, BDC_1144 ...), and actionable messages.
+  HTTP status (BDC_1109 re-login, a new access token on any 401, BDC_1322, BDC_1144 ...), and
+  actionable messages.
 * `BillCursorPagination`: `nextPage` cursors, page-size caps and the repeated-cursor guard.
 * `BillRecordExtractor`: a page's `results`, from the body parsed once per response.
 
@@ -13,6 +14,8 @@ The rules themselves live in `source_bill.client`; these classes only adapt them
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import InitVar, dataclass
 from datetime import datetime, timedelta, timezone
@@ -35,20 +38,21 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from . import messages
 from .client import limits
-from .client.auth import Credentials, CredentialsError, credentials_from_config
+from .client.auth import OAUTH, Credentials, CredentialsError, auth_type_of, credentials_from_config
 from .client.errors import BillApiError, ErrorKind, Failure, error_from_response, redact
 from .client.gate import Gate, gate_session, shared_gate
 from .client.pagination import RepeatedCursorError, ThreadCursorGuards, clamp_page_size, next_cursor
 from .client.retry import Action, decide
 from .client.sessions import (
     DEFAULT_REFRESH_AFTER,
+    Grant,
     LoginLimitError,
     SessionManager,
-    login,
     shared_login_budget,
     shared_session_manager,
+    sign_in,
 )
-from .client.urls import InvalidBaseUrlError, api_url
+from .client.urls import InvalidBaseUrlError, api_url, token_url
 from .config import API_ROOT_KEY, ConfigError
 from .windows import WindowWalks
 
@@ -67,12 +71,14 @@ _DEFAULT_MAX_RETRIES = 6
 
 @dataclass(frozen=True)
 class BillContext:
-    """Credentials, API root and (for login-based auth) the shared session manager."""
+    """Credentials, API root and (for sign-in based auth) the shared session manager; with OAuth
+    the token endpoint, and the "session" is the access token."""
 
     credentials: Credentials
     api_root: str
     refresh_after: timedelta
     max_in_flight: int = limits.MAX_CONCURRENT_REQUESTS
+    token_url: str | None = None
 
     @property
     def auth_type(self) -> str:
@@ -86,14 +92,15 @@ class BillContext:
         """The process-wide session manager of these credentials (looked up on every call)."""
         if not self.credentials.uses_session:
             return None
-        credentials, api_root, refresh_after = self.credentials, self.api_root, self.refresh_after
+        credentials, api_root, token_endpoint = self.credentials, self.api_root, self.token_url
+        refresh_after = None if credentials.bearer else self.refresh_after  # a token lives by its expiry
         gate = self.gate()
 
         def build() -> SessionManager:
             http = requests.Session()
-            gate_session(http, gate)  # the login takes a request slot like any other request
+            gate_session(http, gate)  # the sign-in takes a request slot and counts in the budget
             return SessionManager(
-                lambda: _masked(login(http, api_root, credentials)),  # type: ignore[arg-type]
+                lambda: _masked(sign_in(http, credentials, api_root, token_endpoint)),
                 refresh_after=refresh_after,
                 budget=shared_login_budget(credentials.login_budget_key),
             )
@@ -108,11 +115,12 @@ class BillContext:
         return redact(text, self.credentials.secrets)
 
 
-def _masked(session_id: str) -> str:
-    """`session_id`, registered with the CDK's secret filter: with `--debug` the CDK logs every
-    request's headers, and it masks only the config's secret fields (the devKey, not the session)."""
-    add_to_secrets(session_id)
-    return session_id
+def _masked(granted: str | Grant) -> str | Grant:
+    """A session id or access token, registered with the CDK's secret filter: with `--debug` the CDK
+    logs every request's headers, and it masks only the config's secret fields (the devKey, not the
+    session)."""
+    add_to_secrets(granted.value if isinstance(granted, Grant) else granted)
+    return granted
 
 
 def bill_context(config: Mapping[str, Any]) -> BillContext:
@@ -120,6 +128,11 @@ def bill_context(config: Mapping[str, Any]) -> BillContext:
     try:
         credentials = credentials_from_config(config)
         api_root = config.get(API_ROOT_KEY) or api_url(config.get("environment"), config.get("base_url"))
+        token_endpoint = (
+            token_url(config.get("environment"), config.get("base_url"), config.get("token_url"))
+            if credentials.bearer
+            else None
+        )
     except (CredentialsError, InvalidBaseUrlError) as error:
         raise ConfigError(str(error)).traced() from None
     minutes = config.get("session_refresh_minutes")
@@ -128,7 +141,7 @@ def bill_context(config: Mapping[str, Any]) -> BillContext:
         max_in_flight = int(config.get("max_concurrent_requests") or limits.MAX_CONCURRENT_REQUESTS)
     except (TypeError, ValueError):
         max_in_flight = limits.MAX_CONCURRENT_REQUESTS
-    return BillContext(credentials, api_root, refresh_after, max(1, max_in_flight))
+    return BillContext(credentials, api_root, refresh_after, max(1, max_in_flight), token_endpoint)
 
 
 def as_traced(
@@ -139,14 +152,16 @@ def as_traced(
     api_root = context.api_root if context else None
     clean = context.redact if context else (lambda text: text)
     if isinstance(error, BillApiError):
-        message = messages.for_error(error, auth_type, api_root)
+        console = bool(getattr(context.credentials, "uses_console_token", False)) if context else False
+        token = context.token_url if context else None
+        message = messages.for_error(error, auth_type, api_root, console=console, token_url=token)
         failure = _FAILURE_TYPES[error.failure]
     elif isinstance(error, LoginLimitError):
         message, failure = messages.for_login_limit(str(error)), FailureType.transient_error
     elif isinstance(error, RepeatedCursorError):
         message, failure = messages.for_repeated_cursor(stream or "a stream"), FailureType.system_error
     elif isinstance(error, (requests.ConnectionError, requests.Timeout)):
-        message = messages.for_unreachable(api_root, type(error).__name__)
+        message = messages.for_unreachable(api_root, type(error).__name__, url=messages.failed_url(error))
         failure = FailureType.transient_error
     else:
         message, failure = (
@@ -175,7 +190,8 @@ class _ContextMixin:
 
 @dataclass
 class BillAuthenticator(_ContextMixin, DeclarativeAuthenticator):
-    """Adds `devKey`+`sessionId` (AP/AR), `appKey`+`sessionId` (partner) or `apiToken` (S&E)."""
+    """Adds `devKey`+`sessionId` (AP/AR), `appKey`+`sessionId` (partner), `apiToken` (S&E) or
+    `Authorization: Bearer` (OAuth)."""
 
     config: Config
     parameters: InitVar[Mapping[str, Any]]
@@ -208,11 +224,29 @@ class BillAuthenticator(_ContextMixin, DeclarativeAuthenticator):
 # -- errors and backoff -----------------------------------------------------------------------
 
 
-def _session_id_of(response: requests.Response) -> str | None:
+def _session_of(response: requests.Response, credentials: Credentials) -> str | None:
+    """The session id (or access token) the answered request was sent with."""
     request = getattr(response, "request", None)
-    headers = getattr(request, "headers", None) or {}
-    value = headers.get("sessionId")
-    return str(value) if value else None
+    return credentials.sent_session(getattr(request, "headers", None) or {})
+
+
+class _Renewals:
+    """The requests that already had a new access token after a 401: a request gets one at most,
+    so that a product the token cannot reach fails instead of renewing the token on every retry."""
+
+    def __init__(self) -> None:
+        self._renewed: weakref.WeakSet[requests.PreparedRequest] = weakref.WeakSet()
+        self._lock = threading.Lock()
+
+    def first(self, request: requests.PreparedRequest | None) -> bool:
+        """True the first time `request` asks (a request that cannot be told apart always may)."""
+        if request is None:
+            return True
+        with self._lock:
+            if request in self._renewed:
+                return False
+            self._renewed.add(request)
+            return True
 
 
 #: Attribute holding a response's parsed JSON body, so that it is parsed once, not once each by the
@@ -266,6 +300,7 @@ class BillBackoffStrategy(BackoffStrategy):
 
     def __post_init__(self, parameters: Mapping[str, Any] | None) -> None:
         self._max_wait = int(self.config.get("max_rate_limit_wait_seconds", 3660))
+        self._bearer = auth_type_of(self.config) == OAUTH
 
     def backoff_time(
         self, response_or_exception: requests.Response | requests.RequestException | None, attempt_count: int
@@ -276,7 +311,7 @@ class BillBackoffStrategy(BackoffStrategy):
             return limits.transient_backoff(attempt_count)
         response = response_or_exception
         error = error_from_response(response.status_code, response.content)
-        decision = decide(error, attempt_count)
+        decision = decide(error, attempt_count, bearer=self._bearer)
         if response.status_code == 429 and attempt_count == _DEFAULT_MAX_RETRIES + 1:
             # The CDK makes no attempt after this one and would report it as a bare "API rate limit
             # exceeded."; name the cause instead.
@@ -309,6 +344,7 @@ class BillErrorHandler(_ContextMixin, ErrorHandler):
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self._context = None
         self._backoff = BillBackoffStrategy(config=self.config)
+        self._renewals = _Renewals()
 
     @property
     def max_retries(self) -> int | None:
@@ -360,7 +396,7 @@ class BillErrorHandler(_ContextMixin, ErrorHandler):
             return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error, context.redact(message))
         sessions = context.sessions()
         if sessions is not None:
-            sessions.confirm(_session_id_of(response))
+            sessions.confirm(_session_of(response, context.credentials))
         return ErrorResolution(ResponseAction.SUCCESS)
 
     def _on_error(self, response: requests.Response) -> ErrorResolution:
@@ -369,11 +405,22 @@ class BillErrorHandler(_ContextMixin, ErrorHandler):
             requests.utils.urlparse(response.request.url).path if getattr(response, "request", None) else None
         )
         error = error_from_response(response.status_code, response.content, method="GET", path=path)
-        decision = decide(error, 1)
+        bearer = context.credentials.bearer
+        decision = decide(error, 1, bearer=bearer)
         if decision.action is Action.SIGN_IN_AGAIN:
             sessions = context.sessions()
-            if sessions is not None and sessions.report_invalid(_session_id_of(response)):
-                logger.info("BILL session is no longer valid (BDC_1109); signing in again and retrying.")
+            renews = not bearer or self._renewals.first(getattr(response, "request", None))
+            if (
+                sessions is not None
+                and renews
+                and sessions.report_invalid(_session_of(response, context.credentials))
+            ):
+                if bearer:
+                    logger.info(
+                        f"BILL refused the access token (HTTP 401 on {path}); getting a new one and retrying."
+                    )
+                else:
+                    logger.info("BILL session is no longer valid (BDC_1109); signing in again and retrying.")
                 return ErrorResolution(
                     ResponseAction.RETRY, FailureType.transient_error, "BILL session expired."
                 )

@@ -16,11 +16,21 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils import is_cloud_environment
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from .client.auth import CredentialsError, auth_type_of, credentials_from_config
-from .client.urls import InvalidBaseUrlError, api_url, displayed, require_bill_gateway
+from .client.auth import OAUTH, CredentialsError, auth_type_of, credentials_from_config
+from .client.urls import (
+    InvalidBaseUrlError,
+    api_url,
+    displayed,
+    require_bill_gateway,
+    require_bill_token_host,
+    token_url,
+)
 
 #: Key added to the config with the versioned API root the manifest requests go to.
 API_ROOT_KEY = "_api_root"
+#: Key discover adds to an OAuth config: the products (`ap_ar`, `spend_expense`) whose streams the
+#: manifest lists, those the access token reaches. Without it (read, spec) both are listed.
+OAUTH_PRODUCTS_KEY = "_oauth_products"
 
 _INTEGER_KEYS = (
     "page_size",
@@ -163,10 +173,10 @@ def spec_error(config: Mapping[str, Any]) -> str | None:
     Where the CDK's own check says "... is not valid under any of the given schemas" about the
     credentials, this names the field of the chosen kind of authentication that is at fault.
 
-    In Airbyte Cloud the spec is narrower: `base_url` must be HTTPS on one of BILL's gateways, so
-    that the override cannot aim the connector at other (internal) hosts. A JSON-schema pattern
-    cannot say this, as the same spec serves self-managed Airbyte, where the emulator on loopback
-    is a valid override.
+    In Airbyte Cloud the spec is narrower: `base_url` must be HTTPS on one of BILL's gateways, and
+    the OAuth token URL on one of BILL's hosts, so that the overrides cannot aim the connector at
+    other (internal) hosts. A JSON-schema pattern cannot say this, as the same spec serves
+    self-managed Airbyte, where the emulator on loopback is a valid override.
     """
     schema = spec()["connectionSpecification"]
     instance = {key: value for key, value in config.items() if not str(key).startswith("_")}
@@ -198,14 +208,22 @@ def spec_error(config: Mapping[str, Any]) -> str | None:
     return f"Config validation error: {_describe(error)}"
 
 
+def _uses_token_url(config: Mapping[str, Any]) -> bool:
+    """Whether the config reaches a token endpoint: OAuth, or any config that names one."""
+    configured = config.get("token_url")
+    return auth_type_of(config) == OAUTH or (isinstance(configured, str) and bool(configured.strip()))
+
+
 def _cloud_base_url_error(config: Mapping[str, Any]) -> str | None:
-    """In Airbyte Cloud, why the configured gateway root is not one of BILL's gateways, or None."""
+    """In Airbyte Cloud, why the configured gateway root is not one of BILL's gateways (or the token
+    URL not one of BILL's hosts), or None."""
     if not is_cloud_environment():
         return None
+    environment, base_url = config.get("environment"), config.get("base_url")
     try:
-        require_bill_gateway(
-            api_url(config.get("environment"), config.get("base_url")), config.get("base_url")
-        )
+        require_bill_gateway(api_url(environment, base_url), base_url)
+        if _uses_token_url(config):
+            require_bill_token_host(token_url(environment, base_url, config.get("token_url")))
     except InvalidBaseUrlError as error:
         return str(error)
     return None
@@ -243,6 +261,8 @@ def _validate(config: Mapping[str, Any]) -> None:
         raise ConfigError(str(error)) from None
     try:
         api_url(config.get("environment"), config.get("base_url"))  # in Airbyte Cloud: see spec_error
+        if _uses_token_url(config):
+            token_url(config.get("environment"), config.get("base_url"), config.get("token_url"))
     except InvalidBaseUrlError as error:
         raise ConfigError(str(error)) from None
     start = config.get("start_date")

@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 
 import requests
 
-from .client.auth import AP_AR, PARTNER, SPEND_EXPENSE, ApArCredentials, PartnerCredentials
+from .client.auth import AP_AR, OAUTH, PARTNER, SPEND_EXPENSE, ApArCredentials, PartnerCredentials
 from .client.errors import BillApiError, ErrorKind
-from .client.urls import ENVIRONMENT_ROOTS, PRODUCTION_ROOT, displayed
+from .client.urls import ENVIRONMENT_ROOTS, PRODUCTION_ROOT, TOKEN_PATH, displayed
 
 _ENVIRONMENT_HINT = (
     "Keys are issued per environment: a sandbox key fails in production and the reverse, so also check the "
@@ -55,10 +55,76 @@ def _bill_says(error: BillApiError) -> str:
     return f" BILL said: {code}{text}" if text else (f" ({error.code})" if error.code else "")
 
 
-def for_error(error: BillApiError, auth_type: str | None, api_root: str | None = None) -> str:
-    """An actionable message for a classified BILL error."""
+def is_token_path(path: str | None) -> bool:
+    """Whether a request went to the OAuth token endpoint."""
+    return bool(path) and str(path).rstrip("/").endswith(TOKEN_PATH)
+
+
+def product_of(path: str | None) -> str:
+    """The BILL product a request path belongs to, for messages."""
+    return "Spend & Expense" if "/v3/spend/" in f"{path or ''}/" else "AP/AR"
+
+
+def _token_endpoint(token_url: str | None) -> str:
+    return f"BILL's token endpoint ({displayed(token_url)})" if token_url else "BILL's token endpoint"
+
+
+def _for_oauth(error: BillApiError, token_url: str | None) -> str | None:
+    """The message for an error met with OAuth client credentials, or None for the common one."""
+    kind, bill_says = error.kind, _bill_says(error)
+    endpoint = _token_endpoint(token_url)
+    fix_url = "Check 'Token URL' (leave it empty for the environment's) and 'Base URL override'."
+    if is_token_path(error.path):
+        if kind in (ErrorKind.BAD_CREDENTIALS, ErrorKind.UNAUTHORIZED, ErrorKind.SESSION_INVALID):
+            return (
+                f"{endpoint} rejected the client ID and client secret (HTTP {error.status}). Check both: they come "
+                "from the developer app created in BILL's web app, and an app's credentials only work in the "
+                f"environment it was created in (check the 'Environment' setting).{bill_says}"
+            )
+        if kind is ErrorKind.PERMISSION_DENIED:
+            return (
+                f"{endpoint} does not let this developer app use client credentials (HTTP {error.status}). Check the "
+                f"app in BILL's web app.{bill_says}"
+            )
+        if kind in (ErrorKind.NOT_BILL, ErrorKind.API_NOT_SUPPORTED):
+            return (
+                f"The server at {displayed(token_url) if token_url else 'the token URL'} did not answer like BILL's "
+                f"OAuth token endpoint (HTTP {error.status} to POST {error.path}: {_answer(error)}). {fix_url}"
+            )
+        if kind is ErrorKind.REQUEST_INVALID:
+            return f"{endpoint} refused the token request (HTTP {error.status}).{bill_says}"
+        return None
+    if kind in (ErrorKind.UNAUTHORIZED, ErrorKind.SESSION_INVALID):
+        return (
+            f"BILL refused the access token for {error.path or 'a request'} (HTTP {error.status}), also a new one "
+            f"issued right before: the developer app's user may have no access to {product_of(error.path)}. Check "
+            f"that user's role in BILL, or deselect these streams.{bill_says}"
+        )
+    return None
+
+
+def for_error(
+    error: BillApiError,
+    auth_type: str | None,
+    api_root: str | None = None,
+    *,
+    console: bool = False,
+    token_url: str | None = None,
+) -> str:
+    """An actionable message for a classified BILL error (`console`: an AP/AR sign-in with an
+    Accountant Console API token; `token_url`: where OAuth tokens are requested)."""
     kind = error.kind
+    if auth_type == OAUTH:
+        specific = _for_oauth(error, token_url)
+        if specific:
+            return specific
     if kind is ErrorKind.BAD_CREDENTIALS:
+        if auth_type == AP_AR and console:
+            return (
+                "BILL rejected the username and Accountant Console API token (BDC_1101). Check the username (the "
+                "console user's email address), the console API token, and that the console user can sign in to the "
+                "organization ID."
+            )
         if auth_type == AP_AR:
             return (
                 "BILL rejected the username and password (BDC_1101). Check the username (or sync-token name), "
@@ -127,8 +193,21 @@ def for_error(error: BillApiError, auth_type: str | None, api_root: str | None =
     return f"BILL refused the request {error.path or ''} (HTTP {error.status}).{_bill_says(error)}"
 
 
-def for_unreachable(api_root: str | None, reason: str) -> str:
-    host = urlsplit(displayed(api_root)).netloc.rpartition("@")[2] if api_root else "the BILL gateway"
+def failed_url(error: BaseException) -> str | None:
+    """The URL a `requests` exception was raised for, when it says."""
+    url = getattr(getattr(error, "request", None), "url", None)
+    return str(url) if url else None
+
+
+def for_unreachable(api_root: str | None, reason: str, *, url: str | None = None) -> str:
+    """A host that could not be reached: the API's, or (`url`) the OAuth token endpoint's."""
+    if url and is_token_path(urlsplit(url).path):
+        return (
+            f"Could not reach BILL's OAuth token endpoint at {_host(url)}: {reason}. Check 'Token URL' (leave it "
+            "empty for the environment's), the 'Environment' and 'Base URL override' settings and that this "
+            "machine can reach the host."
+        )
+    host = _host(url or api_root) or "the BILL gateway"
     return (
         f"Could not reach {host}: {reason}. Check the 'Environment' and 'Base URL override' settings and that this "
         "machine can reach the host."

@@ -22,11 +22,19 @@ from airbyte_cdk.sources.declarative.concurrent_declarative_source import Concur
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from . import cdk_internals as cdk
-from .check import check_connection
+from .check import check_connection, discoverable_products
+from .client.auth import OAUTH, auth_type_of
 from .client.errors import BillApiError
 from .client.sessions import reset_shared_sessions
 from .components import as_traced, bill_context
-from .config import ConfigError, prepare_config, request_timeout, spec_error, validate_config
+from .config import (
+    OAUTH_PRODUCTS_KEY,
+    ConfigError,
+    prepare_config,
+    request_timeout,
+    spec_error,
+    validate_config,
+)
 from .partitions import schedule, tune_streams
 from .state import check_states
 
@@ -125,7 +133,9 @@ class SourceBill(cdk.DeclarativeSourceHooks):
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         succeeded, message = check_connection(prepare_config(config))
         if succeeded:
-            return AirbyteConnectionStatus(status=Status.SUCCEEDED)
+            if message:
+                logger.info(message)
+            return AirbyteConnectionStatus(status=Status.SUCCEEDED, message=message)
         return AirbyteConnectionStatus(status=Status.FAILED, message=message)
 
     def streams(self, config: Mapping[str, Any]) -> list[Any]:  # type: ignore[override]
@@ -139,9 +149,13 @@ class SourceBill(cdk.DeclarativeSourceHooks):
         return schedule(streams)
 
     def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
-        problem = spec_error(prepare_config(config))
+        prepared = prepare_config(config)
+        problem = spec_error(prepared)
         if problem:
             raise ConfigError(problem).traced()
+        if auth_type_of(prepared) == OAUTH:
+            # The manifest lists the streams of the products the access token reaches.
+            config = {**config, OAUTH_PRODUCTS_KEY: _oauth_products(prepared, logger)}
         source = self._built_for(config)
         return ConcurrentDeclarativeSource.discover(source, logger, cdk.source_config(source))
 
@@ -166,6 +180,19 @@ class SourceBill(cdk.DeclarativeSourceHooks):
         sign_in_before_reading(prepared)
         source = self._built_for(config, catalog, state)
         yield from ConcurrentDeclarativeSource.read(source, logger, cdk.source_config(source), catalog, state)
+
+
+def _oauth_products(config: Mapping[str, Any], logger: logging.Logger) -> list[str]:
+    """The products an OAuth config's access token reaches (one token request and one list call each);
+    the reason a product is left out is logged."""
+    try:
+        validate_config(config)
+        products, note = discoverable_products(config)
+    except ConfigError as error:
+        raise error.traced() from None
+    if note:
+        logger.warning(note)
+    return products
 
 
 def sign_in_before_reading(config: Mapping[str, Any]) -> None:

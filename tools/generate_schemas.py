@@ -3,8 +3,9 @@
 
 Every field found in the collection's 200/201 example answers of a stream's list and detail
 endpoints becomes a property, typed from the example values. Every property except the
-top-level `id` is nullable: BILL omits or nulls fields freely. A few fields that BILL
-documents elsewhere (REFERENCE.md §4) but the collection lacks are added from `EXTRA_FIELDS`.
+stream's primary key (top-level `id`; `uuid` for Spend & Expense, `PRIMARY_KEYS`) is nullable:
+BILL omits or nulls fields freely. A few fields that BILL documents elsewhere (REFERENCE.md §4) but
+the collection lacks are added from `EXTRA_FIELDS`.
 
     python tools/generate_schemas.py [--collection PATH] [--check]
 
@@ -84,6 +85,12 @@ STREAM_ENDPOINTS: Mapping[str, tuple[str, ...]] = {
         "GET /v3/spend/custom-fields",
         "GET /v3/spend/custom-fields/:customFieldId",
     ),
+}
+
+#: stream -> its primary key where it is not `id`. Spend & Expense objects carry `id` and `uuid`;
+#: since July 2025 BILL deprecates the `id` in favour of the `uuid` (REFERENCE §4.3).
+PRIMARY_KEYS: Mapping[str, str] = {
+    stream: "uuid" for stream in STREAM_ENDPOINTS if stream.startswith("spend_")
 }
 
 _STRING = {"type": "string"}
@@ -237,11 +244,14 @@ def stream_schema(stream: str, examples: Mapping[str, list[Any]]) -> dict[str, A
     body = object_schema(records)
     for name, extra in EXTRA_FIELDS.get(stream, {}).items():
         body["properties"].setdefault(name, nullable(extra))
-    body["properties"]["id"] = {"type": "string"}
+    key = PRIMARY_KEYS.get(stream, "id")
+    if key not in body["properties"]:
+        raise SystemExit(f"{stream}: the collection's examples have no {key}, the stream's primary key")
+    body["properties"][key] = {"type": "string"}
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "type": "object",
-        "required": ["id"],
+        "required": [key],
         **body,
     }
 

@@ -118,3 +118,81 @@ def test_given_spec_then_base_url_pattern_admits_loopback_so_the_cloud_rule_is_a
     assert re.search(pattern, "http://127.0.0.1:8080/connect")
     assert re.search(pattern, "")
     assert not re.search(pattern, "ftp://127.0.0.1/connect")
+
+
+# -- the OAuth token URL --------------------------------------------------------------------------
+
+TOKEN_REFUSAL = "In Airbyte Cloud the token URL must be https:// on one of BILL's hosts"
+
+
+def _oauth(base_url: str | None = None, token_url: str | None = None, environment: str | None = None) -> dict:
+    builder = ConfigBuilder().oauth().with_base_url(base_url)
+    if token_url is not None:
+        builder = builder.with_option("token_url", token_url)
+    if environment:
+        builder = builder.with_environment(environment)
+    return prepare_config(builder.build())
+
+
+@pytest.mark.parametrize(
+    ("base_url", "token_url", "environment"),
+    [
+        (None, None, "production"),
+        (None, None, "sandbox"),
+        (None, "", "sandbox"),
+        ("https://gateway.prod.bill.com/connect", None, None),
+        (None, "https://auth.prod.bill.com/authx/token", None),
+        (None, "https://gateway.stage.bill.com/authx/token", "sandbox"),
+        (None, "https://AUTH.STAGE.BILL.COM:443/authx/token", "sandbox"),
+    ],
+)
+def test_given_cloud_and_oauth_token_endpoint_on_bills_hosts_when_validating_then_accepted(
+    cloud, base_url, token_url, environment
+):
+    validate_config(_oauth(base_url, token_url, environment))
+
+
+@pytest.mark.parametrize(
+    "token_url",
+    [
+        pytest.param("http://auth.prod.bill.com/authx/token", id="http"),
+        pytest.param("https://127.0.0.1:8443/authx/token", id="IP literal"),
+        pytest.param("https://169.254.169.254/latest/meta-data", id="cloud metadata address"),
+        pytest.param(
+            "https://auth.prod.bill.com.evil.example/authx/token", id="BILL's name under another domain"
+        ),
+        pytest.param("https://user:token-pass-7@auth.prod.bill.com/authx/token", id="user info"),
+        pytest.param("https://auth.prod.bill.com:8443/authx/token", id="port other than 443"),
+        pytest.param("https://login.example/oauth/token", id="another identity provider"),
+    ],
+)
+def test_given_cloud_and_token_url_off_bills_hosts_when_validating_then_refused_before_any_request(
+    cloud, token_url
+):
+    config = _oauth(token_url=token_url)
+
+    with pytest.raises(ConfigError) as refused:
+        validate_config(config)
+
+    message = str(refused.value)
+    assert message.startswith(TOKEN_REFUSAL)
+    assert "auth.prod.bill.com" in message and "Leave 'Token URL' empty" in message
+    assert "token-pass-7" not in message
+    assert spec_error(config) == message
+
+
+def test_given_cloud_and_a_token_url_in_a_non_oauth_config_when_validating_then_refused_too(cloud):
+    config = prepare_config(
+        ConfigBuilder().with_base_url(None).with_option("token_url", "http://10.0.0.7/t").build()
+    )
+
+    with pytest.raises(ConfigError, match="token URL must be https://"):
+        validate_config(config)
+
+
+def test_given_no_cloud_deployment_when_validating_an_emulator_token_url_then_accepted(monkeypatch):
+    monkeypatch.delenv("DEPLOYMENT_MODE", raising=False)
+
+    validate_config(
+        _oauth(base_url="http://127.0.0.1:8080/connect", token_url="http://127.0.0.1:8080/authx/token")
+    )

@@ -37,11 +37,17 @@ CONNECTOR_FIELDS = {
 }
 
 
+def _discoverable() -> set[str]:
+    """The stream definitions the manifest's top-level `streams` list (not parents, not variants)."""
+    return {ref["$ref"].rsplit("/", 1)[1] for block in MANIFEST["streams"] for ref in block["streams"]}
+
+
 def _stream_paths() -> dict[str, str]:
     paths = {}
+    discoverable = _discoverable()
     for name, definition in STREAM_DEFINITIONS.items():
         parameters = definition.get("$parameters", {})
-        if parameters.get("name") != name:
+        if parameters.get("name") != name or name not in discoverable:
             continue
         paths[name] = DETAIL_PATHS.get(name, "/v3" + parameters["endpoint"])
     return paths
@@ -54,6 +60,18 @@ LINE_ITEMS = {
     for name, definition in STREAM_DEFINITIONS.items()
     if "lines_field" in definition.get("$parameters", {})
 }
+
+
+def _primary_key(name: str) -> str:
+    """The stream's primary key field in the manifest (following `$ref`s to its template)."""
+    definition: dict[str, Any] = STREAM_DEFINITIONS[name]
+    while "primary_key" not in definition:
+        node: Any = MANIFEST
+        for part in definition["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        definition = node
+    (key,) = definition["primary_key"]
+    return key
 
 
 @pytest.fixture(scope="module")
@@ -146,15 +164,25 @@ def test_given_collection_examples_when_validated_then_every_record_fits_the_sch
         assert errors == []
 
 
+def test_given_spend_expense_streams_then_keyed_on_uuid_and_the_others_on_id():
+    keys = {name: _primary_key(name) for name in STREAM_PATHS}
+    assert {name for name, key in keys.items() if key == "uuid"} == {
+        n for n in STREAM_PATHS if n.startswith("spend_")
+    }
+    assert {key for name, key in keys.items() if not name.startswith("spend_")} == {"id"}
+
+
 @pytest.mark.parametrize("stream", sorted(STREAM_PATHS))
-def test_given_schema_then_nullable_everywhere_except_id(stream):
+def test_given_schema_then_nullable_everywhere_except_the_primary_key(stream):
     schema = _load(stream)
-    assert schema["properties"]["id"] == {"type": "string"}
+    key = _primary_key(stream)
+    assert schema["properties"][key] == {"type": "string"}
+    assert schema["required"] == [key]
 
     def check(node: dict[str, Any], where: str) -> None:
         for name, child in (node.get("properties") or {}).items():
             kind = child.get("type")
-            if where == "" and name == "id":
+            if where == "" and name == key:
                 continue
             if kind is not None:
                 assert isinstance(kind, list) and "null" in kind and len(kind) == 2, (
@@ -170,11 +198,12 @@ def test_given_schema_then_nullable_everywhere_except_id(stream):
 @pytest.mark.parametrize("stream", sorted(STREAM_PATHS))
 def test_given_schema_then_records_with_nulls_and_omissions_still_validate(stream):
     schema = _load(stream)
+    key = _primary_key(stream)
     validator = jsonschema.Draft7Validator(schema)
     record = {name: None for name in schema["properties"]}
-    record["id"] = "x"
+    record[key] = "x"
     assert list(validator.iter_errors(record)) == []
-    assert list(validator.iter_errors({"id": "x"})) == []
+    assert list(validator.iter_errors({key: "x"})) == []
 
 
 def test_given_typed_fields_then_bill_types_are_kept():

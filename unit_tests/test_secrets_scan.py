@@ -264,7 +264,7 @@ def test_given_a_full_run_that_saw_too_little_then_scan_refuses_to_vouch():
     assert "nothing from these hooks: credentials, session, connector" in str(failed.value)
 
 
-@pytest.mark.parametrize("builder", ["ap_ar", "partner", "spend_expense"])
+@pytest.mark.parametrize("builder", ["ap_ar", "console", "partner", "spend_expense", "oauth"])
 def test_given_each_auth_type_then_spec_secret_fields_hold_every_credentials_secret(builder):
     config = getattr(ConfigBuilder(), builder)().build()
     found = {value for _, value in config_secrets(config)}

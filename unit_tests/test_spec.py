@@ -47,20 +47,23 @@ def test_given_manifest_then_it_has_no_spec_block():
 
 
 def test_given_public_contract_then_names_are_exact():
-    assert set(VARIANTS) == {"ap_ar", "partner", "spend_expense"}
+    assert set(VARIANTS) == {"ap_ar", "partner", "spend_expense", "oauth"}
     assert set(VARIANTS["ap_ar"]["properties"]) == {
         "auth_type",
         "username",
         "password",
+        "console_api_token",
         "organization_id",
         "dev_key",
     }
     assert set(VARIANTS["partner"]["properties"]) == {"auth_type", "username", "password", "app_key"}
     assert set(VARIANTS["spend_expense"]["properties"]) == {"auth_type", "api_token"}
+    assert set(VARIANTS["oauth"]["properties"]) == {"auth_type", "client_id", "client_secret"}
     assert {
         "credentials",
         "environment",
         "base_url",
+        "token_url",
         "start_date",
         "page_size",
         "max_concurrent_requests",
@@ -95,9 +98,10 @@ def test_given_every_field_then_title_description_order_and_examples():
 def test_given_secrets_then_marked_and_lint_clean():
     assert find_secret_marking_errors(CONNECTION) == []
     for variant, secrets in {
-        "ap_ar": {"password", "dev_key"},
+        "ap_ar": {"password", "console_api_token", "dev_key"},
         "partner": {"password", "app_key"},
         "spend_expense": {"api_token"},
+        "oauth": {"client_secret"},
     }.items():
         props = VARIANTS[variant]["properties"]
         assert {n for n, p in props.items() if p.get("airbyte_secret")} == secrets
@@ -117,6 +121,29 @@ def test_given_cat_rules_then_one_of_is_well_formed():
         assert isinstance(kind, str) or (isinstance(kind, list) and len(kind) == 2 and "null" in kind), name
         if "enum" in prop:
             assert len(set(prop["enum"])) == len(prop["enum"])
+
+
+def test_given_ap_ar_form_then_password_and_console_token_are_the_two_choices_side_by_side():
+    """Existing configs (with a password) stay valid; a console token stands in the password's place, so
+    neither is required by the schema and `validate_config` asks for exactly one."""
+    ap_ar = VARIANTS["ap_ar"]
+    assert ap_ar["required"] == ["auth_type", "username", "organization_id", "dev_key"]
+    password, console = ap_ar["properties"]["password"], ap_ar["properties"]["console_api_token"]
+    assert console["order"] == password["order"] + 1
+    assert "instead of the password" in console["title"]
+    assert "Leave it empty when you sign in with an Accountant Console API token" in password["description"]
+
+
+def test_given_oauth_variant_then_says_where_the_credentials_come_from():
+    oauth = VARIANTS["oauth"]
+    assert oauth["required"] == ["auth_type", "client_id", "client_secret"]
+    for name in ("client_id", "client_secret"):
+        assert "developer app" in oauth["properties"][name]["description"]
+        assert "BILL's web app" in oauth["properties"][name]["description"]
+    token_url = PROPERTIES["token_url"]
+    assert "default" not in token_url
+    for fragment in ("/authx/token", "https://auth.prod.bill.com/authx/token", "https://auth.stage.bill.com"):
+        assert fragment in token_url["description"]
 
 
 @pytest.mark.parametrize(

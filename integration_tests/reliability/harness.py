@@ -74,7 +74,13 @@ def stored_versions(
     server: EmulatorServer, auth_type: str, streams: Sequence[str]
 ) -> dict[tuple[str, str], str | None]:
     """(stream, id) -> current `updatedTime` (None where the object has none) of every object a
-    complete sync of `streams` must deliver, from the emulator's store."""
+    complete sync of `streams` must deliver, from the emulator's store.
+
+    `oauth`: the developer app's organization for AP/AR streams and its spend company for Spend &
+    Expense streams (`spend_*`).
+    """
+    from bill_emulator.backends.oauth import CLIENT, CLIENT_SPEND
+
     store = server.emulator.store
     creds = server.emulator.credentials
     found: dict[tuple[str, str], str | None] = {}
@@ -83,19 +89,30 @@ def stored_versions(
         for row in rows:
             found[(stream, row.id)] = row.body.get("updatedTime")
 
+    def add_ap_ar(stream: str, org: str) -> None:
+        if stream == "organization":
+            add(stream, [row for row in store.find("organizations", None) if row.id == org] or [])
+            found.setdefault((stream, org), None)
+        elif stream in LINE_ITEMS:  # a line's version is its document's
+            kind, field, _ = LINE_ITEMS[stream]
+            for row in store.find(kind, org):
+                for line in row.body.get(field) or []:
+                    found[(stream, str(line["id"]))] = row.body.get("updatedTime")
+        else:
+            add(stream, store.find(stream, org))
+
     if auth_type == "ap_ar":
-        org = creds["ap_ar"]["organization_id"]
         for stream in streams:
-            if stream == "organization":
-                add(stream, [row for row in store.find("organizations", None) if row.id == org] or [])
-                found.setdefault((stream, org), None)
-            elif stream in LINE_ITEMS:  # a line's version is its document's
-                kind, field, _ = LINE_ITEMS[stream]
-                for row in store.find(kind, org):
-                    for line in row.body.get(field) or []:
-                        found[(stream, str(line["id"]))] = row.body.get("updatedTime")
+            add_ap_ar(stream, creds["ap_ar"]["organization_id"])
+    elif auth_type == "oauth":
+        client_id = creds["oauth"]["client_id"]
+        org = store.credentials(CLIENT, client_id)[0][2]
+        company = store.credentials(CLIENT_SPEND, client_id)[0][2]
+        for stream in streams:
+            if stream.startswith("spend_"):
+                add(stream, store.find(stream, company))
             else:
-                add(stream, store.find(stream, org))
+                add_ap_ar(stream, org)
     elif auth_type == "partner":
         orgs = list(store.find("organizations", creds["partner"]["partner_id"]))
         kinds = {"partner_users": "users", "partner_roles": "roles"}

@@ -13,8 +13,8 @@ from .auth import Credentials, credentials_from_config
 from .errors import BillApiError, ErrorBody, ErrorKind, error_from_response, redact
 from .pagination import CursorGuard, clamp_page_size, cursor_param, next_cursor
 from .retry import Action, decide
-from .sessions import DEFAULT_REFRESH_AFTER, DEFAULT_TIMEOUT, SessionManager, login, shared_login_budget
-from .urls import api_url, endpoint_url
+from .sessions import DEFAULT_REFRESH_AFTER, DEFAULT_TIMEOUT, SessionManager, shared_login_budget, sign_in
+from .urls import api_url, endpoint_url, token_url
 
 
 class BillClient:
@@ -33,6 +33,7 @@ class BillClient:
         *,
         environment: str = "production",
         base_url: str | None = None,
+        token_endpoint: str | None = None,
         timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
         http: requests.Session | None = None,
         session_manager: SessionManager | None = None,
@@ -42,14 +43,16 @@ class BillClient:
     ) -> None:
         self.credentials = credentials
         self.api_root = api_url(environment, base_url)
+        #: Where OAuth access tokens come from (`urls.token_url`); None for the other auth types.
+        self.token_url = (token_endpoint or token_url(environment, base_url)) if credentials.bearer else None
         self.timeout = timeout
         self.max_retries = max_retries
         self._http = http or requests.Session()
         self._sleep = sleep or time.sleep
         if credentials.uses_session:
             self.sessions: SessionManager | None = session_manager or SessionManager(
-                lambda: login(self._http, self.api_root, credentials, timeout=timeout),  # type: ignore[arg-type]
-                refresh_after=refresh_after,
+                lambda: sign_in(self._http, credentials, self.api_root, self.token_url, timeout=timeout),
+                refresh_after=None if credentials.bearer else refresh_after,
                 budget=shared_login_budget(credentials.login_budget_key),
                 sleep=self._sleep,
             )
@@ -58,16 +61,17 @@ class BillClient:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], **kwargs: Any) -> BillClient:
-        """Build a client from a connector config (`credentials`, `environment`, `base_url`)."""
+        """Build a client from a connector config (`credentials`, `environment`, `base_url`,
+        `token_url`)."""
         minutes = config.get("session_refresh_minutes")
         if minutes and "refresh_after" not in kwargs:
             kwargs["refresh_after"] = timedelta(minutes=int(minutes))
-        return cls(
-            credentials_from_config(config),
-            environment=config.get("environment") or "production",
-            base_url=config.get("base_url") or None,
-            **kwargs,
-        )
+        environment = config.get("environment") or "production"
+        base_url = config.get("base_url") or None
+        credentials = credentials_from_config(config)
+        if credentials.bearer and "token_endpoint" not in kwargs:
+            kwargs["token_endpoint"] = token_url(environment, base_url, config.get("token_url") or None)
+        return cls(credentials, environment=environment, base_url=base_url, **kwargs)
 
     def __repr__(self) -> str:
         return f"BillClient(api_root={self.api_root!r}, credentials={self.credentials!r})"
@@ -85,8 +89,8 @@ class BillClient:
     ) -> Any:
         """Send one request and return the decoded JSON body (None when empty).
 
-        Re-logs in once on BDC_1109; backs off and retries BDC_1322, 429, 5xx and dropped
-        connections up to `max_retries` times; raises `BillApiError` otherwise.
+        Re-logs in once on BDC_1109 (an access token: on any 401); backs off and retries BDC_1322,
+        429, 5xx and dropped connections up to `max_retries` times; raises `BillApiError` otherwise.
         """
         attempt = 0
         relogged = False
@@ -118,7 +122,7 @@ class BillClient:
                     self.sessions.confirm(session_id)
                 return body
             error = error_from_response(response.status_code, response.content, method=method, path=path)
-            decision = decide(error, attempt)
+            decision = decide(error, attempt, bearer=self.credentials.bearer)
             if decision.action is Action.SIGN_IN_AGAIN and self.sessions and not relogged:
                 relogged = True
                 if self.sessions.report_invalid(session_id):

@@ -58,6 +58,18 @@ BDC_CODES: Mapping[str, tuple[ErrorKind, str]] = {
     "BDC_1361": (ErrorKind.UNTRUSTED_SESSION, "Untrusted session."),
 }
 
+#: RFC 6749 §5.2 errors of an OAuth token endpoint (`{"error", "error_description"}`). BILL documents
+#: none of its token endpoint's errors; these are the standard's, which the emulator assumes too
+#: (docs/emulator.md). The error name is taken as the code.
+OAUTH_ERRORS: Mapping[str, ErrorKind] = {
+    "invalid_client": ErrorKind.BAD_CREDENTIALS,
+    "invalid_grant": ErrorKind.BAD_CREDENTIALS,
+    "unauthorized_client": ErrorKind.PERMISSION_DENIED,
+    "invalid_request": ErrorKind.REQUEST_INVALID,
+    "unsupported_grant_type": ErrorKind.REQUEST_INVALID,
+    "invalid_scope": ErrorKind.REQUEST_INVALID,
+}
+
 #: When a body carries several codes, the first kind in this order decides.
 _PRECEDENCE = (
     ErrorKind.HOURLY_LIMIT,
@@ -71,6 +83,7 @@ _PRECEDENCE = (
     ErrorKind.PERMISSION_DENIED,
     ErrorKind.API_NOT_SUPPORTED,
     ErrorKind.SYSTEM_ERROR,
+    ErrorKind.REQUEST_INVALID,
 )
 
 FAILURE_BY_KIND: Mapping[ErrorKind, Failure] = {
@@ -153,9 +166,14 @@ def _item(raw: Mapping[str, Any]) -> ErrorItem:
         value = raw.get(key)
         return None if value is None else str(value)
 
+    oauth_error = text("error") if text("error") in OAUTH_ERRORS else None
     return ErrorItem(
-        code=text("code") or text("errorCode") or text("error_code"),
-        message=text("message") or text("errorMessage") or text("error_message") or text("error"),
+        code=text("code") or text("errorCode") or text("error_code") or oauth_error,
+        message=text("message")
+        or text("errorMessage")
+        or text("error_message")
+        or text("error_description")
+        or text("error"),
         severity=text("severity"),
         category=text("category"),
         timestamp=text("timestamp"),
@@ -184,8 +202,9 @@ def parse_error_body(body: bytes | str | None) -> ErrorBody:
 
 
 def kind_of_codes(codes: Iterable[str]) -> ErrorKind | None:
-    """The deciding kind among known BDC codes, or None if none is known."""
+    """The deciding kind among known BDC codes (and OAuth error names), or None if none is known."""
     kinds = {BDC_CODES[code][0] for code in codes if code in BDC_CODES}
+    kinds |= {OAUTH_ERRORS[code] for code in codes if code in OAUTH_ERRORS}
     for kind in _PRECEDENCE:
         if kind in kinds:
             return kind

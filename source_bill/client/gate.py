@@ -4,6 +4,10 @@ BILL refuses a fourth concurrent request per developer key and organization (BDC
 connector runs more worker threads than that, so that a thread busy with a page it just received
 never leaves a request slot idle; `GatedAdapter` makes a thread hold one of the shared slots only
 while its request is on the wire (sent, answered and the body read).
+
+The gate also carries the sync's call budget (the hourly request budget): the streams' sessions
+bring it, and the sign-in's session (logins, OAuth token requests) counts its calls in it too.
+A sign-in sent before the streams exist (the first one of a read) is counted once the budget arrives.
 """
 
 from __future__ import annotations
@@ -34,6 +38,30 @@ class Gate:
         self._free = self.permits
         self._waiters: deque[threading.Lock] = deque()
         self._lock = threading.Lock()
+        #: The sync's call budget, once a stream's session brought it (`gate_session`).
+        self.budget: Any = None
+        self._uncounted: deque[requests.PreparedRequest] = deque(maxlen=_MAX_UNCOUNTED)
+
+    def count_call(self, request: requests.PreparedRequest) -> None:
+        """Count a call of a session without a budget of its own (the sign-in) in the sync's budget,
+        or later, when the budget arrives."""
+        with self._lock:
+            budget = self.budget
+            if budget is None:
+                self._uncounted.append(request)
+                return
+        budget.acquire_call(request)
+
+    def use_budget(self, budget: Any) -> None:
+        """Make `budget` the sync's call budget, counting the calls sent before it arrived."""
+        with self._lock:
+            if budget is None or budget is self.budget:
+                return
+            self.budget = budget
+            waiting = list(self._uncounted)
+            self._uncounted.clear()
+        for request in waiting:
+            budget.acquire_call(request)
 
     def acquire(self) -> None:
         with self._lock:
@@ -61,6 +89,9 @@ class Gate:
     def __exit__(self, *exc: object) -> None:
         self.release()
 
+
+#: Sign-ins kept to be counted once the budget arrives (a read sends one or two before it does).
+_MAX_UNCOUNTED = 16
 
 _gates: dict[tuple[str, int], Gate] = {}
 _gates_lock = threading.Lock()
@@ -101,6 +132,8 @@ class GatedAdapter(BaseAdapter):
         with self.gate:
             if self.budget is not None:
                 self.budget.acquire_call(request)
+            else:
+                self.gate.count_call(request)
             response = self.inner.send(request, **kwargs)
             if not kwargs.get("stream"):
                 response.content  # noqa: B018 - read the body while the slot is held
@@ -116,17 +149,20 @@ def gate_session(session: requests.Session, gate: Gate) -> None:
     """Route every request of `session` through `gate` (idempotent).
 
     A CDK session's call budget (`LimiterSession`) moves into the gate: the session no longer
-    counts calls when asked for, the gate counts them on the wire (see `GatedAdapter`).
+    counts calls when asked for, the gate counts them on the wire (see `GatedAdapter`). A session
+    without one (the sign-in's) counts its calls in the budget the streams' sessions brought.
     """
     budget = move_session_call_budget(session, _NO_BUDGET)
     adapters: Mapping[str, BaseAdapter] = dict(session.adapters)
     for prefix, adapter in adapters.items():
         if isinstance(adapter, GatedAdapter):
             if adapter.gate is gate and (budget is None or adapter.budget is budget):
+                budget = budget or adapter.budget
                 continue
             budget = budget or adapter.budget
             adapter = adapter.inner
         session.mount(prefix, GatedAdapter(adapter, gate, budget))
+    gate.use_budget(budget)
 
 
 class _NoBudget:

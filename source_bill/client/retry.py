@@ -2,7 +2,9 @@
 error handler and backoff strategy all take.
 
 BILL's code in the body wins over the HTTP status (`errors.classify`); a dropped connection or a
-timeout is retried like a 5xx.
+timeout is retried like a 5xx. With an OAuth access token (`bearer`) any 401 means a new token,
+whatever the body: an expired token meets BILL's error array (BDC_1109 on AP/AR, BDC_1147 on Spend &
+Expense), an OAuth error object or an empty body, depending on who answers.
 """
 
 from __future__ import annotations
@@ -42,15 +44,20 @@ class Decision:
 
 
 def decide(
-    error: BillApiError | requests.RequestException, attempt: int, *, now: datetime | None = None
+    error: BillApiError | requests.RequestException,
+    attempt: int,
+    *,
+    now: datetime | None = None,
+    bearer: bool = False,
 ) -> Decision:
-    """The decision after `error` on the `attempt`-th try (1 for the first) of a request."""
+    """The decision after `error` on the `attempt`-th try (1 for the first) of a request; `bearer`
+    when the request carried an OAuth access token."""
     if isinstance(error, requests.RequestException):
         if isinstance(error, (requests.ConnectionError, requests.Timeout)):
             return Decision(Action.RETRY, transient_backoff(attempt))
         return Decision(Action.FAIL, failure=Failure.SYSTEM)
     kind = error.kind
-    if kind is ErrorKind.SESSION_INVALID:
+    if kind is ErrorKind.SESSION_INVALID or (bearer and error.status == 401):
         return Decision(Action.SIGN_IN_AGAIN, SIGN_IN_AGAIN_WAIT)
     if kind is ErrorKind.CONCURRENCY_LIMIT:
         return Decision(Action.RETRY, concurrency_backoff(attempt))

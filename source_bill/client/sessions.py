@@ -2,33 +2,60 @@
 
 Rules (REFERENCE §2): a session dies after 35 idle minutes (every call resets the timer);
 an invalid session answers 401 BDC_1109; at most 200 logins per hour per developer key.
+
+An OAuth access token (REFERENCE §2.6) is handled as a session with a fixed lifetime: one token for
+every request in flight, renewed shortly before the `expires_in` of its answer runs out (not when
+idle), and once when BILL refuses it. Token requests count as logins of the client id.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
-from .auth import ApArCredentials, PartnerCredentials
+from .auth import ApArCredentials, Credentials, OAuthCredentials, PartnerCredentials
 from .errors import BillApiError, ErrorBody, ErrorKind, error_from_response
 from .gate import reset_gates
 from .limits import LOGINS_PER_HOUR, SESSION_IDLE_TIMEOUT
 from .retry import decide, retries_at_sign_in
-from .urls import endpoint_url
+from .urls import TOKEN_PATH, endpoint_url
 
 #: Re-login proactively after this much idle time, safely before BILL's 35 minutes.
 DEFAULT_REFRESH_AFTER = timedelta(minutes=30)
 #: Login attempts for transient failures (5xx, BDC_1322, dropped connections).
 DEFAULT_LOGIN_ATTEMPTS = 3
 DEFAULT_TIMEOUT = (10.0, 60.0)
+#: An access token is renewed this share of its lifetime before it expires, at most a minute before:
+#: a request sent with it still arrives in time, and a short-lived token is not renewed constantly.
+TOKEN_RENEWAL_SHARE = 0.1
+TOKEN_RENEWAL_MARGIN_SECONDS = 60.0
 
 Clock = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a sign-in gives: the value to send, and for an access token its lifetime in seconds."""
+
+    value: str
+    expires_in: float | None = None
+
+    def __repr__(self) -> str:
+        return f"Grant(value='****', expires_in={self.expires_in!r})"
+
+
+def renewal_delay(expires_in: float) -> float:
+    """Seconds after its request at which a token of this lifetime is renewed."""
+    return expires_in - min(TOKEN_RENEWAL_MARGIN_SECONDS, expires_in * TOKEN_RENEWAL_SHARE)
 
 
 class LoginLimitError(RuntimeError):
@@ -78,6 +105,70 @@ def login(
     return session_id
 
 
+def request_token(
+    http: requests.Session,
+    url: str,
+    credentials: OAuthCredentials,
+    *,
+    timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+) -> Grant:
+    """Trade the client id and secret for an access token: `POST <token URL>` with form data
+    `grant_type=client_credentials&client_id=…&client_secret=…` (REFERENCE §2.6).
+
+    The answer's `access_token` and `expires_in` are RFC 6749's names; BILL does not document them
+    (an `expires_in` missing or not a positive number leaves the token to be renewed when refused).
+    Raises `BillApiError` (classified; RFC 6749 error objects included) or a `requests` exception.
+    """
+    path = urlsplit(url).path or TOKEN_PATH
+    response = http.post(
+        url, data=credentials.token_form(), headers={"Accept": "application/json"}, timeout=timeout
+    )
+    if response.status_code >= 400:
+        raise error_from_response(response.status_code, response.content, method="POST", path=path)
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = None
+    token = payload.get("access_token") if isinstance(payload, dict) else None
+    if not isinstance(token, str) or not token.strip():
+        raise BillApiError(
+            response.status_code,
+            ErrorBody(items=(), envelope="non_json", text="token answer without an access_token"),
+            kind=ErrorKind.NOT_BILL,
+            method="POST",
+            path=path,
+        )
+    return Grant(token, _lifetime(payload.get("expires_in")))
+
+
+def _lifetime(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return seconds if math.isfinite(seconds) and seconds > 0 else None
+
+
+def sign_in(
+    http: requests.Session,
+    credentials: Credentials,
+    api_root: str,
+    token_endpoint: str | None,
+    *,
+    timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+) -> str | Grant:
+    """One sign-in, whatever the credentials: a session from the login, or an access token."""
+    if isinstance(credentials, OAuthCredentials):
+        if not token_endpoint:
+            raise ValueError("OAuth credentials need the token endpoint's URL")
+        return request_token(http, token_endpoint, credentials, timeout=timeout)
+    if isinstance(credentials, ApArCredentials | PartnerCredentials):
+        return login(http, api_root, credentials, timeout=timeout)
+    raise TypeError(f"{credentials.auth_type} credentials have no sign-in")
+
+
 class LoginBudget:
     """Sliding one-hour window of login attempts."""
 
@@ -112,13 +203,16 @@ class _Session:
     last_used: float
     from_recovery: bool
     confirmed: bool = False
+    renew_at: float | None = None  # an access token: when to renew it (fixed, from its lifetime)
 
 
 class SessionManager:
-    """One BILL session shared by all threads; re-login when idle too long or when BILL says so.
+    """One BILL session (or access token) shared by all threads; re-login when idle too long, when
+    a token nears its expiry, or when BILL says so.
 
     * `session_id()` returns the current session, logging in (once, under a lock) when there is
-      none or it has been idle for `refresh_after`; every call counts as use (sliding timer).
+      none, it has been idle for `refresh_after` (None: never idle out), or it is a token past its
+      renewal time; every call counts as use (sliding timer).
     * `report_invalid(sid)` is called when a request sent with `sid` got BDC_1109. It drops the
       session so the next `session_id()` logs in again, once for all requests in flight, and says
       whether a retry can help (not when a brand-new session was rejected).
@@ -127,18 +221,18 @@ class SessionManager:
 
     def __init__(
         self,
-        login_fn: Callable[[], str],
+        login_fn: Callable[[], str | Grant],
         *,
-        refresh_after: timedelta = DEFAULT_REFRESH_AFTER,
+        refresh_after: timedelta | None = DEFAULT_REFRESH_AFTER,
         budget: LoginBudget | None = None,
         login_attempts: int = DEFAULT_LOGIN_ATTEMPTS,
         clock: Clock | None = None,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
-        if refresh_after >= SESSION_IDLE_TIMEOUT:
+        if refresh_after is not None and refresh_after >= SESSION_IDLE_TIMEOUT:
             raise ValueError("refresh_after must be shorter than BILL's 35-minute idle timeout")
         self._login_fn = login_fn
-        self._refresh_after = refresh_after.total_seconds()
+        self._refresh_after = math.inf if refresh_after is None else refresh_after.total_seconds()
         self._clock = clock or _monotonic
         self._budget = budget or LoginBudget(clock=self._clock)
         self._login_attempts = max(1, login_attempts)
@@ -152,7 +246,11 @@ class SessionManager:
         with self._lock:
             now = self._clock()
             session = self._session
-            if session is None or now - session.last_used >= self._refresh_after:
+            if (
+                session is None
+                or now - session.last_used >= self._refresh_after
+                or (session.renew_at is not None and now >= session.renew_at)
+            ):
                 session = self._login()
             session.last_used = self._clock()
             return session.id
@@ -183,15 +281,20 @@ class SessionManager:
         for attempt in range(1, self._login_attempts + 1):
             self._budget.acquire()
             self.login_count += 1
+            asked_at = self._clock()  # a token's lifetime runs from its request, to be safe
             try:
-                session_id = self._login_fn()
+                granted = self._login_fn()
             except (BillApiError, requests.ConnectionError, requests.Timeout) as error:
                 decision = decide(error, attempt)
                 if not retries_at_sign_in(decision):
                     raise
                 last_error, wait = error, decision.wait
             else:
-                self._session = _Session(session_id, self._clock(), from_recovery=self._recover_next)
+                grant = granted if isinstance(granted, Grant) else Grant(granted)
+                renew_at = asked_at + renewal_delay(grant.expires_in) if grant.expires_in else None
+                self._session = _Session(
+                    grant.value, self._clock(), from_recovery=self._recover_next, renew_at=renew_at
+                )
                 self._recover_next = False
                 return self._session
             if attempt < self._login_attempts:

@@ -192,3 +192,38 @@ def test_given_calls_queued_for_a_slot_when_sent_then_the_call_budget_holds_on_t
     assert len(sent) == 2 * limit
     gaps = [later - earlier for earlier, later in zip(sent, sent[limit:], strict=False)]
     assert min(gaps) >= 0.99, gaps
+
+
+class _RecordingBudget(APIBudget):
+    """A call budget that records the URL of every call it counts."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            policies=[MovingWindowCallRatePolicy(rates=[Rate(100, timedelta(hours=1))], matchers=[])]
+        )
+        self.counted: list[str] = []
+
+    def acquire_call(self, request, block: bool = True, timeout: float | None = None) -> None:
+        self.counted.append(str(request.url))
+
+
+def test_given_sign_in_session_when_it_sends_then_its_calls_count_in_the_streams_budget_even_the_first():
+    gate = Gate(3)
+    sign_in = requests.Session()  # the token endpoint's session: no budget of its own
+    sign_in.mount("http://", _SlowAdapter())
+    gate_session(sign_in, gate)
+    sign_in.post("http://bill.example/connect/authx/token")  # the read's first token: no stream yet
+
+    budget = _RecordingBudget()
+    stream = LimiterSession(api_budget=budget)
+    stream.mount("http://", _SlowAdapter())
+    gate_session(stream, gate)  # the streams bring the sync's budget
+    stream.get("http://bill.example/connect/v3/vendors")
+    sign_in.post("http://bill.example/connect/authx/token")  # a renewal during the sync
+
+    assert budget.counted == [
+        "http://bill.example/connect/authx/token",
+        "http://bill.example/connect/v3/vendors",
+        "http://bill.example/connect/authx/token",
+    ]
+    assert gate.budget is budget

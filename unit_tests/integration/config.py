@@ -13,7 +13,10 @@ ORGANIZATION_ID = "00801TESTORG0000001"
 DEV_KEY = "01DEVKEY-secret-4242"
 APP_KEY = "01APPKEY-secret-7777"
 API_TOKEN = "se-token-secret-31337"
-SECRETS = (PASSWORD, DEV_KEY, APP_KEY, API_TOKEN)
+CONSOLE_API_TOKEN = "console-token-secret-5150"
+CLIENT_ID = "client-id-0001"
+CLIENT_SECRET = "client-secret-very-secret-0001"
+SECRETS = (PASSWORD, DEV_KEY, APP_KEY, API_TOKEN, CONSOLE_API_TOKEN, CLIENT_SECRET)
 
 
 class ConfigBuilder:
@@ -39,6 +42,21 @@ class ConfigBuilder:
             "username": "partner-admin",
             "password": PASSWORD,
             "app_key": APP_KEY,
+        }
+        return self
+
+    def console(self) -> ConfigBuilder:
+        """AP/AR signing in with an Accountant Console API token in place of the password."""
+        credentials = self._config["credentials"]
+        credentials.pop("password", None)
+        credentials["console_api_token"] = CONSOLE_API_TOKEN
+        return self
+
+    def oauth(self) -> ConfigBuilder:
+        self._config["credentials"] = {
+            "auth_type": "oauth",
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
         }
         return self
 

@@ -89,12 +89,15 @@ def _catalog(config):
     ],
     ids=["ap_ar", "partner", "spend_expense"],
 )
-def test_given_auth_type_when_discover_then_exactly_its_streams_with_id_primary_key(config, expected):
+def test_given_auth_type_when_discover_then_exactly_its_streams_with_their_primary_key(config, expected):
     streams = _catalog(config)
     assert set(streams) == expected
     for stream in streams.values():
-        assert stream.source_defined_primary_key == [["id"]], stream.name
-        assert stream.json_schema["properties"]["id"]["type"] == "string"
+        # Spend & Expense objects are keyed on `uuid` (BILL deprecates their `id`), the others on `id`.
+        key = "uuid" if stream.name in SPEND_STREAMS else "id"
+        assert stream.source_defined_primary_key == [[key]], stream.name
+        assert stream.json_schema["properties"][key]["type"] == "string"
+        assert stream.json_schema["required"] == [key]
 
 
 def test_given_streams_when_discover_then_incremental_exactly_where_updated_time_is_a_cursor():
