@@ -14,14 +14,15 @@ page; no client reads P pages at latency L faster than P x L / 3. To stay close 
     page instead of asking again (one request in all for a list of one page, e.g. the
     incremental sync of a list where nothing changed);
   - otherwise the page's time span gives the density of records there, the window ends after
-    an eighth of the pages estimated left at that density (from 4 to 24 pages, at a whole second),
+    a quarter of the pages estimated left (from 4 to 32 pages, at a whole second; the density there
+    grown as it grew since the stream's first page),
     and the next first page is fetched from that point. Each window asks for records up to now
     (so that its first request is the one made ahead) and stops at its end once a page proves the
     rest lies past it (`windows.py`); no page is fetched only to size them. Once a page of the
     stream came out of order, the rest is one window.
   - a stream has `OPEN_WINDOWS` windows being read at once (one reader more than BILL's slots:
     while one handles the page it just received, three are on the wire) and one more cut, its
-    first page in hand. Windows shrink as the end nears (an eighth of what is left), so the last
+    first page in hand. Windows shrink as the end nears (a quarter of what is left), so the last
     ones finish together instead of one long window finishing alone; each window costs about half
     a page more than its records (its last page reaches past its end).
 * Streams read one request per parent record (customer bank accounts, partner users and roles)
@@ -60,6 +61,7 @@ from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from . import cdk_internals as cdk
+from . import windows
 from .checkpoints import WindowCheckpoints, records_between_saves
 from .client.gate import gate_session
 from .client.limits import MAX_PAGE_SIZE
@@ -118,6 +120,7 @@ def tune_streams(streams: Iterable[Any], config: Mapping[str, Any]) -> None:
             session = cdk.requester_session(requester)
             if isinstance(session, requests.Session):
                 gate_session(session, gate)
+                remember_environment(session)
             light_call_budget(cdk.requester_call_budget(requester))
         if isinstance(stream.cursor, ConcurrentCursor):
             fast_timestamps(stream.cursor)
@@ -145,6 +148,38 @@ def _check_pages(generator: Any, order: WindowOrder) -> WindowWalks | None:
     if isinstance(strategy, BillCursorPagination):
         strategy.window_walks = walks
     return walks
+
+
+def remember_environment(session: requests.Session) -> None:
+    """Read the proxy and CA settings of the environment once per host, not once per request.
+
+    The CDK asks the session for them before every request (`merge_environment_settings`), and
+    requests then walks every environment variable twice to find proxies and their exceptions: a
+    third of the CDK's CPU per request, for an answer that does not change during a sync. Asked with
+    proxies of its own, the session answers as before.
+    """
+    merge = session.merge_environment_settings
+    if getattr(merge, "bill_remembered", False):
+        return
+    remembered: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def merge_environment_settings(
+        url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> dict[str, Any]:
+        if proxies:
+            return merge(url, proxies, stream, verify, cert)
+        parts = urlsplit(str(url))
+        key = (parts.scheme, parts.netloc, stream, verify, cert)
+        try:
+            settings = remembered.get(key)
+        except TypeError:  # an unhashable setting
+            return merge(url, proxies, stream, verify, cert)
+        if settings is None:
+            settings = remembered[key] = merge(url, proxies, stream, verify, cert)
+        return {**settings, "proxies": dict(settings["proxies"] or {})}
+
+    merge_environment_settings.bill_remembered = True  # type: ignore[attr-defined]
+    session.merge_environment_settings = merge_environment_settings  # type: ignore[method-assign]
 
 
 def quick_thread_switches() -> None:
@@ -188,7 +223,9 @@ def fast_timestamps(cursor: ConcurrentCursor) -> None:
     The cursor parses the `updatedTime` of every record with `strptime`, trying each of the
     manifest's `cursor_datetime_formats`; that was a tenth of the connector's CPU time. For a
     string of exactly BILL's shape, `fromisoformat` gives the same aware datetime as the first of
-    those formats (`%Y-%m-%dT%H:%M:%S.%f%z`); anything else still goes through the formats.
+    those formats (`%Y-%m-%dT%H:%M:%S.%f%z`); anything else still goes through the formats. The
+    record filter of a windowed list has just parsed the same string (`windows.record_time`): its
+    datetime is taken as it is.
     """
     converter = cdk.cursor_state_converter(cursor)
     parse = getattr(converter, "parse_timestamp", None)
@@ -196,6 +233,9 @@ def fast_timestamps(cursor: ConcurrentCursor) -> None:
         return
 
     def parse_timestamp(value: Any) -> Any:
+        last = windows.last_parsed
+        if last[0] is value:
+            return last[1]  # the record filter parsed this very string (`windows.record_time`)
         if (
             type(value) is str
             and len(value) == 29
@@ -504,8 +544,25 @@ class UpdatedTimeWindows:
         # milliseconds then still returns every record up to the end (the filter drops the rest).
         end = parse_timestamp(window.cursor_slice[END])
         read_to = format_cursor(_whole_second_from(end)) if end is not None else window.cursor_slice[END]
-        return StreamSlice(
+        return WindowSlice(
             partition=window.partition,
             cursor_slice={START: lower, END: upper},
             extra_fields={**window.extra_fields, READ_TO: read_to},
         )
+
+
+class WindowSlice(StreamSlice):
+    """A window's slice, hashed once.
+
+    The CDK's cursor keys the newest `updatedTime` of each window by its slice, looked up and stored
+    for every record (`ConcurrentCursor.observe`), and a `StreamSlice` hashes the JSON of its keys
+    with SHA-256 each time (7 µs, twice a record). A slice cannot change, so its hash is kept; it is
+    the `StreamSlice` hash, and equality is the `StreamSlice`'s.
+    """
+
+    _bill_hash: int | None = None
+
+    def __hash__(self) -> int:
+        if self._bill_hash is None:
+            self._bill_hash = super().__hash__()
+        return self._bill_hash
