@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,14 @@ class Recorder:
             self.calls: list[Call] = []
             self.in_flight = 0
             self.peak_in_flight = 0
+            self._client: CpuClock | None = None
+
+    def watch(self, pid: int) -> CpuClock:
+        """Time the CPU of the client process `pid`; its start-up ends at its first list request."""
+        clock = CpuClock(pid)
+        with self._lock:
+            self._client = clock
+        return clock
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/connect/"):
@@ -61,6 +70,9 @@ class Recorder:
         with self._lock:
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+            client = self._client
+        if client is not None and client.startup is None and not scope["path"].endswith("/login"):
+            client.startup = client.now()
         try:
             await self.app(scope, receive, send)
         finally:
@@ -73,6 +85,24 @@ class Recorder:
     def snapshot(self) -> list[Call]:
         with self._lock:
             return sorted(self.calls, key=lambda call: call.start)
+
+
+class CpuClock:
+    """The CPU seconds (user + system, every thread) a running process has spent, from /proc."""
+
+    TICK = 1 / os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, pid: int) -> None:
+        self._path = Path(f"/proc/{pid}/stat")
+        #: CPU seconds spent before the first list request (set by the recorder).
+        self.startup: float | None = None
+
+    def now(self) -> float | None:
+        try:
+            fields = self._path.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return None
+        return (int(fields[11]) + int(fields[12])) * self.TICK  # utime, stime
 
 
 @dataclass
@@ -127,6 +157,10 @@ class Run:
     state: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     stderr: str = ""
+    #: CPU seconds of the process (user + system, every thread), from its resource usage at exit.
+    cpu_seconds: float = 0.0
+    #: CPU seconds spent before its first list request, when a recorder watched it.
+    startup_cpu_seconds: float | None = None
 
     @property
     def total_records(self) -> int:
@@ -168,15 +202,19 @@ def _read_messages(stream: Any, records: Counter[str], state: dict[str, Any], er
             errors.append(message["trace"]["error"]["message"])
 
 
-def run_process(command: list[str], *, cwd: Path | None = None) -> Run:
-    """Run `command`, read its Airbyte-style JSON lines as they come, and take its peak RSS.
+def run_process(
+    command: list[str], *, cwd: Path | None = None, watch: Callable[[int], CpuClock] | None = None
+) -> Run:
+    """Run `command`, read its Airbyte-style JSON lines as they come, and take its peak RSS and CPU.
 
     Records are counted per stream from the raw line (the benchmark must not spend the CPU the
-    emulator and the connector share); other messages are decoded.
+    emulator and the connector share); other messages are decoded. With `watch` (a recorder's),
+    the CPU spent before the first list request is taken too.
     """
     with tempfile.TemporaryFile() as stderr:
         started = time.monotonic()
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, cwd=cwd, bufsize=1 << 20)
+        clock = watch(process.pid) if watch is not None else None
         records: Counter[str] = Counter()
         state: dict[str, Any] = {}
         errors: list[str] = []
@@ -190,11 +228,25 @@ def run_process(command: list[str], *, cwd: Path | None = None) -> Run:
             raise
         finally:
             peak.stop()
-        process.wait()
+        # Reaped here rather than by `wait`, for the process's resource usage (its CPU, all threads).
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.monotonic() - started
         stderr.seek(0)
         tail = stderr.read()[-4000:].decode(errors="replace")
-    return Run(command, started, seconds, process.returncode, peak.kb, records, state, errors, tail)
+    return Run(
+        command,
+        started,
+        seconds,
+        process.returncode,
+        peak.kb,
+        records,
+        state,
+        errors,
+        tail,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        startup_cpu_seconds=clock.startup if clock is not None else None,
+    )
 
 
 class PeakRss:
@@ -254,6 +306,7 @@ def read_connector(
     state: list[dict[str, Any]] | None = None,
     *,
     profile_to: Path | None = None,
+    watch: Callable[[int], CpuClock] | None = None,
 ) -> Run:
     """`source-bill read` as Airbyte runs it; with `profile_to`, under pyinstrument (a text report).
 
@@ -275,17 +328,19 @@ def read_connector(
                 *(sys.executable, "-m", "pyinstrument", "--renderer", "text", "--outfile"),
                 *(str(profile_to), "--show-all", *command),
             ]
-        return run_process(command)
+        return run_process(command, watch=watch)
 
 
-def read_plain(config: dict[str, Any], catalog: dict[str, Any]) -> Run:
+def read_plain(
+    config: dict[str, Any], catalog: dict[str, Any], *, watch: Callable[[int], CpuClock] | None = None
+) -> Run:
     """The plain reader (bench/plain_reader.py) over the streams of `catalog`."""
     with tempfile.TemporaryDirectory() as folder:
         config_path = Path(folder) / "config.json"
         config_path.write_text(json.dumps(config))
         streams = ",".join(entry["stream"]["name"] for entry in catalog["streams"])
         command = [sys.executable, "-m", "bench.plain_reader", str(config_path), streams]
-        return run_process(command, cwd=REPO)
+        return run_process(command, cwd=REPO, watch=watch)
 
 
 # -- figures from the recorder -------------------------------------------------------------------

@@ -5,7 +5,8 @@
 It signs in once and walks every AP/AR list named on the command line (`max=100`, sorted on
 updatedTime, `nextPage` followed as `page=`), one request at a time, and writes
 `{"stream": ..., "data": ...}` per record to stdout. Bank accounts are read per customer, as the
-connector must. No retries, no state, no schema: the least work that reads the same pages.
+connector must, for the customers that have one (`hasBankAccount` not false), as the connector
+does. No retries, no state, no schema: the least work that reads the same pages.
 """
 
 from __future__ import annotations
@@ -82,7 +83,12 @@ def main(argv: list[str]) -> int:
         if stream == "organization":
             batches = iter([[reader.get(f"/organizations/{reader.organization_id}")]])
         elif stream == "customer_bank_accounts":
-            customer_ids = [c["id"] for page in reader.pages("/customers", sort=False) for c in page]
+            customer_ids = [
+                c["id"]
+                for page in reader.pages("/customers", sort=False)
+                for c in page
+                if c.get("hasBankAccount") is not False
+            ]
             batches = (
                 [{**account, "customerId": customer_id} for account in page]
                 for customer_id in customer_ids

@@ -14,12 +14,17 @@ page; no client reads P pages at latency L faster than P x L / 3. To stay close 
     page instead of asking again (one request in all for a list of one page, e.g. the
     incremental sync of a list where nothing changed);
   - otherwise the page's time span gives the density of records there, the window ends after
-    about `PAGES_PER_WINDOW` pages at that density (at a whole second), and the next first page
-    is fetched from that point. Each window asks for records up to now (so that its first request
-    is the one made ahead) and stops at its end once a page proves the rest lies past it
-    (`windows.py`); the CDK reads the windows in parallel while the next ones are being cut, and
-    no page is fetched only to size them. Once a page of the stream came out of order, the rest
-    is one window.
+    a quarter of the pages estimated left (from 4 to 32 pages, at a whole second; the density there
+    grown as it grew since the stream's first page),
+    and the next first page is fetched from that point. Each window asks for records up to now
+    (so that its first request is the one made ahead) and stops at its end once a page proves the
+    rest lies past it (`windows.py`); no page is fetched only to size them. Once a page of the
+    stream came out of order, the rest is one window.
+  - a stream has `OPEN_WINDOWS` windows being read at once (one reader more than BILL's slots:
+    while one handles the page it just received, three are on the wire) and one more cut, its
+    first page in hand. Windows shrink as the end nears (a quarter of what is left), so the last
+    ones finish together instead of one long window finishing alone; each window costs about half
+    a page more than its records (its last page reaches past its end).
 * Streams read one request per parent record (customer bank accounts, partner users and roles)
   are started last: their many one-page partitions fill the slots while the last windows of the
   large lists finish, instead of queueing ahead of them.
@@ -34,6 +39,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import sys
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -55,6 +61,7 @@ from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from . import cdk_internals as cdk
+from . import windows
 from .checkpoints import WindowCheckpoints, records_between_saves
 from .client.gate import gate_session
 from .client.limits import MAX_PAGE_SIZE
@@ -73,13 +80,20 @@ from .windows import (
 
 logger = logging.getLogger("airbyte")
 
-#: Pages a window holds at least, and the share of what is left that it holds (see `window_cut`).
-PAGES_PER_WINDOW = 12
-WINDOWS_AHEAD = 16
+#: A window holds `1 / WINDOWS_AHEAD` of the pages estimated left, and from `PAGES_PER_WINDOW` to
+#: `MAX_PAGES_PER_WINDOW` pages (see `window_cut`).
+PAGES_PER_WINDOW = 4
+MAX_PAGES_PER_WINDOW = 32
+WINDOWS_AHEAD = 4
 #: The first window of a list spans at most this share of the time left (see `window_cut`).
-FIRST_WINDOW_SHARE = 0.5
-#: Windows cut but not started yet, per stream (each keeps its first page in memory).
-WINDOWS_WAITING = 2
+FIRST_WINDOW_SHARE = 1 / WINDOWS_AHEAD
+#: Seconds a thread runs before the interpreter lets another one take over (Python's default: 0.005).
+SWITCH_INTERVAL = 0.001
+#: Windows of one stream being read at once, and cut ahead of them (each keeps its first page in
+#: memory until its reader starts): one more reader than BILL's request slots, so that a reader busy
+#: with the page it just received leaves no slot idle.
+OPEN_WINDOWS = 4
+WINDOWS_READY = 1
 _WAIT_FOR_READERS_SECONDS = 120.0
 #: After this many windows, the last one runs to the end.
 MAX_WINDOWS = 256
@@ -97,6 +111,7 @@ def tune_streams(streams: Iterable[Any], config: Mapping[str, Any]) -> None:
     except AirbyteTracedException:
         return  # no usable credentials: nothing will be read (discover and spec need no tuning)
     gate = context.gate()
+    quick_thread_switches()
     page_size = int(config.get("page_size") or MAX_PAGE_SIZE)  # the config has its default filled in
     for stream in streams:
         if not isinstance(stream, DefaultStream):
@@ -105,6 +120,7 @@ def tune_streams(streams: Iterable[Any], config: Mapping[str, Any]) -> None:
             session = cdk.requester_session(requester)
             if isinstance(session, requests.Session):
                 gate_session(session, gate)
+                remember_environment(session)
             light_call_budget(cdk.requester_call_budget(requester))
         if isinstance(stream.cursor, ConcurrentCursor):
             fast_timestamps(stream.cursor)
@@ -134,6 +150,52 @@ def _check_pages(generator: Any, order: WindowOrder) -> WindowWalks | None:
     return walks
 
 
+def remember_environment(session: requests.Session) -> None:
+    """Read the proxy and CA settings of the environment once per host, not once per request.
+
+    The CDK asks the session for them before every request (`merge_environment_settings`), and
+    requests then walks every environment variable twice to find proxies and their exceptions: a
+    third of the CDK's CPU per request, for an answer that does not change during a sync. Asked with
+    proxies of its own, the session answers as before.
+    """
+    merge = session.merge_environment_settings
+    if getattr(merge, "bill_remembered", False):
+        return
+    remembered: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def merge_environment_settings(
+        url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> dict[str, Any]:
+        if proxies:
+            return merge(url, proxies, stream, verify, cert)
+        parts = urlsplit(str(url))
+        key = (parts.scheme, parts.netloc, stream, verify, cert)
+        try:
+            settings = remembered.get(key)
+        except TypeError:  # an unhashable setting
+            return merge(url, proxies, stream, verify, cert)
+        if settings is None:
+            settings = remembered[key] = merge(url, proxies, stream, verify, cert)
+        return {**settings, "proxies": dict(settings["proxies"] or {})}
+
+    merge_environment_settings.bill_remembered = True  # type: ignore[attr-defined]
+    session.merge_environment_settings = merge_environment_settings  # type: ignore[method-assign]
+
+
+def quick_thread_switches() -> None:
+    """Let a thread that got its answer, or a request slot, run within a millisecond.
+
+    Every reading thread and the thread that writes messages share one interpreter lock. A thread
+    woken by the network (its page has come) or by the request gate (a slot is free) waits for the
+    lock until the running thread has used up the switch interval, 5 ms by default, and a request
+    cycle needs several such turns: a slot then sat idle about 8 ms between one request's answer and
+    the next request (`seconds with 0/1/2/3 in flight` in `make bench`). At 1 ms, the 2-in-flight
+    time of scenario 6 dropped by a third; the CPU cost of the extra switches is not measurable.
+    """
+    if sys.getswitchinterval() > SWITCH_INTERVAL:
+        sys.setswitchinterval(SWITCH_INTERVAL)
+
+
 def light_call_budget(budget: Any) -> None:
     """Keep the CDK's call budget from holding every request of the last hour in memory.
 
@@ -161,7 +223,9 @@ def fast_timestamps(cursor: ConcurrentCursor) -> None:
     The cursor parses the `updatedTime` of every record with `strptime`, trying each of the
     manifest's `cursor_datetime_formats`; that was a tenth of the connector's CPU time. For a
     string of exactly BILL's shape, `fromisoformat` gives the same aware datetime as the first of
-    those formats (`%Y-%m-%dT%H:%M:%S.%f%z`); anything else still goes through the formats.
+    those formats (`%Y-%m-%dT%H:%M:%S.%f%z`); anything else still goes through the formats. The
+    record filter of a windowed list has just parsed the same string (`windows.record_time`): its
+    datetime is taken as it is.
     """
     converter = cdk.cursor_state_converter(cursor)
     parse = getattr(converter, "parse_timestamp", None)
@@ -169,6 +233,9 @@ def fast_timestamps(cursor: ConcurrentCursor) -> None:
         return
 
     def parse_timestamp(value: Any) -> Any:
+        last = windows.last_parsed
+        if last[0] is value:
+            return last[1]  # the record filter parsed this very string (`windows.record_time`)
         if (
             type(value) is str
             and len(value) == 29
@@ -222,7 +289,7 @@ class Replays:
     def __init__(self, session: requests.Session) -> None:
         self._send = session.send
         self._kept: dict[tuple[str, str, str], requests.Response] = {}
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()
         session.send = self.send  # type: ignore[method-assign]
         session.bill_replays = self  # type: ignore[attr-defined]
 
@@ -235,21 +302,14 @@ class Replays:
         key = _request_key(response.request)
         if key is not None:
             forget_parsed_body(response)  # parsed again when handed back; keeps the bytes only
-            with self._changed:
+            with self._lock:
                 self._kept[key] = response
-
-    def wait_for_fewer_than(self, count: int, timeout: float) -> bool:
-        """Wait until fewer than `count` answers are kept (False if `timeout` passed first)."""
-        with self._changed:
-            return self._changed.wait_for(lambda: len(self._kept) < count, timeout)
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         if self._kept:
             key = _request_key(request)
-            with self._changed:
+            with self._lock:
                 kept = self._kept.pop(key, None) if key else None
-                if kept is not None:
-                    self._changed.notify_all()
             if kept is not None:
                 kept.request = request
                 return kept
@@ -293,22 +353,25 @@ class PageSpan:
         return (self.records - 1) / max((self.newest - self.oldest).total_seconds(), _MIN_SPAN_SECONDS)
 
 
-def window_cut(page: PageSpan, previous: PageSpan | None, end: datetime, page_size: int) -> datetime:
+def window_cut(
+    page: PageSpan, previous: PageSpan | None, end: datetime, page_size: int, first: PageSpan | None = None
+) -> datetime:
     """Where the window that starts with `page` should end.
 
-    A window holds `1 / WINDOWS_AHEAD` of the records left up to `end` at the page's density,
-    and at least `PAGES_PER_WINDOW` pages: large windows while much is left, small ones at the
-    end, so that the last windows read in parallel finish together. Where the density grew since
-    the first page of the previous window, the window is shortened to what that growth puts in
-    it (never lengthened: a density measured on one page is noisy). The first window gets at most
-    `FIRST_WINDOW_SHARE` of the time left: a list of a growing business is sparse at its start,
-    and its first page alone would make the first window run to the end. The cut is a whole
-    millisecond after the page's last record (a window holds at least its first page); `end`
+    A window holds `1 / WINDOWS_AHEAD` of the pages left up to `end` at the page's density, and
+    from `PAGES_PER_WINDOW` to `MAX_PAGES_PER_WINDOW` pages: large windows while much is left,
+    small ones at the end, so that the last windows read in parallel finish together. Where the
+    density grew since the first page of the previous window, the window is shortened to what that
+    growth puts in it (never lengthened: a density measured on one page is noisy). The first window
+    gets at most `FIRST_WINDOW_SHARE` of the time left: a list of a growing business is sparse at
+    its start, and its first page alone would make the first window far too long. The cut is a
+    whole millisecond after the page's last record (a window holds at least its first page); `end`
     means one window to the end.
     """
     density = page.density
     left = (end - page.oldest).total_seconds()
-    target = max(PAGES_PER_WINDOW * page_size, density * left / WINDOWS_AHEAD)
+    pages = _records_left(page, first, left) / page_size / WINDOWS_AHEAD
+    target = min(MAX_PAGES_PER_WINDOW, max(PAGES_PER_WINDOW, pages)) * page_size
     seconds = target / density
     if previous is None:
         seconds = min(seconds, left * FIRST_WINDOW_SHARE)
@@ -324,6 +387,20 @@ def window_cut(page: PageSpan, previous: PageSpan | None, end: datetime, page_si
     return max(
         whole_second(page.oldest + timedelta(seconds=seconds)), _whole_second_from(page.newest + _MILLISECOND)
     )
+
+
+def _records_left(page: PageSpan, first: PageSpan | None, left: float) -> float:
+    """The records estimated in the `left` seconds after `page`: at the page's density, growing (or
+    shrinking) at the rate seen since `first`, the stream's first sized page (at most e^5 times)."""
+    density = page.density
+    elapsed = (page.oldest - first.oldest).total_seconds() if first is not None else 0.0
+    if first is None or elapsed <= 0:
+        return density * left
+    rate = math.log(density / first.density) / elapsed
+    exponent = max(-20.0, min(5.0, rate * left))
+    if abs(exponent) < 1e-9:
+        return density * left
+    return density * math.expm1(exponent) / (exponent / left)
 
 
 def _whole_second_from(moment: datetime) -> datetime:
@@ -351,6 +428,36 @@ class UpdatedTimeWindows:
         self._requester: HttpRequester = retriever.requester
         self._paginator = retriever.paginator
         self._order = order
+        self._open: set[int] = set()  # id() of the windows cut and not closed yet
+        self._closed = threading.Condition()
+        if split:
+            self._watch_closes()
+
+    def _watch_closes(self) -> None:
+        """Count the stream's windows closed by the CDK (its cursor closes each window read)."""
+        close = self._cursor.close_partition
+
+        def close_partition(partition: Any) -> None:
+            try:
+                close(partition)
+            finally:
+                with self._closed:
+                    self._open.discard(id(partition.to_slice()))
+                    self._closed.notify_all()
+
+        self._cursor.close_partition = close_partition  # type: ignore[method-assign]
+
+    def _opened(self, window: StreamSlice) -> None:
+        with self._closed:
+            self._open.add(id(window))
+
+    def _wait_for_room(self) -> bool:
+        """Wait until fewer windows are open than read at once plus those cut ahead (False after
+        `_WAIT_FOR_READERS_SECONDS`: a window that failed is never closed)."""
+        with self._closed:
+            return self._closed.wait_for(
+                lambda: len(self._open) < OPEN_WINDOWS + WINDOWS_READY, _WAIT_FOR_READERS_SECONDS
+            )
 
     @classmethod
     def for_stream(
@@ -391,6 +498,7 @@ class UpdatedTimeWindows:
             yield self._slice(window, lower, upper)
             return
         previous: PageSpan | None = None
+        first: PageSpan | None = None
         for count in range(1, MAX_WINDOWS + 1):
             piece = self._slice(window, lower, upper)
             params = dict(self._paginator.get_request_params(stream_slice=piece)) if self._paginator else {}
@@ -409,19 +517,26 @@ class UpdatedTimeWindows:
             # Once the stream's pages came out of order, the rest is one window read to BILL's end.
             sized = more and count < MAX_WINDOWS and not self._order.unordered
             page = PageSpan.of(records) if sized else None
-            cut = window_cut(page, previous, end, int(params.get("max") or len(records))) if page else end
+            first = first or page
+            cut = (
+                window_cut(page, previous, end, int(params.get("max") or len(records)), first)
+                if page
+                else end
+            )
             if cut >= end:
                 yield piece
                 return
-            yield self._slice(window, lower, format_cursor(cut - _MILLISECOND))
+            cut_off = self._slice(window, lower, format_cursor(cut - _MILLISECOND))
+            self._opened(cut_off)
+            yield cut_off
             if count == 1:
                 logger.info(
                     f"Stream {self._stream_name}: reading {lower} to {upper} in windows, in parallel."
                 )
             lower, previous = format_cursor(cut), page
-            # Cut ahead of the readers by a few windows only: each keeps its first page meanwhile.
-            if not replays.wait_for_fewer_than(WINDOWS_WAITING, timeout=_WAIT_FOR_READERS_SECONDS):
-                logger.info(f"Stream {self._stream_name}: no reader took the last windows yet; cutting on.")
+            # Cut ahead of the readers by a window only: each keeps its first page meanwhile.
+            if not self._wait_for_room():
+                logger.info(f"Stream {self._stream_name}: no window closed for a while; cutting on.")
 
     @staticmethod
     def _slice(window: StreamSlice, lower: str, upper: str) -> StreamSlice:
@@ -429,8 +544,25 @@ class UpdatedTimeWindows:
         # milliseconds then still returns every record up to the end (the filter drops the rest).
         end = parse_timestamp(window.cursor_slice[END])
         read_to = format_cursor(_whole_second_from(end)) if end is not None else window.cursor_slice[END]
-        return StreamSlice(
+        return WindowSlice(
             partition=window.partition,
             cursor_slice={START: lower, END: upper},
             extra_fields={**window.extra_fields, READ_TO: read_to},
         )
+
+
+class WindowSlice(StreamSlice):
+    """A window's slice, hashed once.
+
+    The CDK's cursor keys the newest `updatedTime` of each window by its slice, looked up and stored
+    for every record (`ConcurrentCursor.observe`), and a `StreamSlice` hashes the JSON of its keys
+    with SHA-256 each time (7 µs, twice a record). A slice cannot change, so its hash is kept; it is
+    the `StreamSlice` hash, and equality is the `StreamSlice`'s.
+    """
+
+    _bill_hash: int | None = None
+
+    def __hash__(self) -> int:
+        if self._bill_hash is None:
+            self._bill_hash = super().__hash__()
+        return self._bill_hash

@@ -50,6 +50,34 @@ def whole_second(moment: datetime) -> datetime:
     return moment.replace(microsecond=0)
 
 
+#: The last `updatedTime` parsed in BILL's own shape, and its datetime: the cursor parses the same
+#: string right after the record filter (`partitions.fast_timestamps`), in the same thread.
+last_parsed: tuple[Any, datetime] = (object(), datetime.min)  # nothing parsed yet
+
+
+def record_time(value: Any) -> datetime | None:
+    """A record's `updatedTime` as an aware datetime, or None when it has none.
+
+    BILL's `yyyy-MM-ddTHH:mm:ss.SSS+HH:MM` goes straight to `datetime.fromisoformat` (and is kept in
+    `last_parsed`); any other shape through `parse_timestamp`.
+    """
+    global last_parsed
+    if (
+        type(value) is str
+        and len(value) == 29
+        and value[19] == "."
+        and value[23] in "+-"
+        and value[26] == ":"
+    ):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return parse_timestamp(value)
+        last_parsed = (value, moment)
+        return moment
+    return parse_timestamp(value)
+
+
 @dataclass
 class WindowOrder:
     """What a stream's pages showed of BILL's order, shared by its paginator, slicer and state
@@ -223,7 +251,7 @@ class BillWindowFilter(RecordFilter):
         walk = walks.walk(not next_page_token, stream_slice) if walks is not None else None  # type: ignore[arg-type]
         early = 0
         for record in records:
-            moment = parse_timestamp(record.get(CURSOR_FIELD))
+            moment = record_time(record.get(CURSOR_FIELD))
             if moment is None:
                 yield record  # nothing to place it by: kept, as BILL's filter kept it
                 continue

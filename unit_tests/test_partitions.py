@@ -12,6 +12,7 @@ import pytest
 from source_bill.checkpoints import stretches_read
 from source_bill.partitions import (
     FIRST_WINDOW_SHARE,
+    MAX_PAGES_PER_WINDOW,
     PAGES_PER_WINDOW,
     WINDOWS_AHEAD,
     PageSpan,
@@ -116,31 +117,55 @@ def _span(start: datetime, seconds_per_record: float, records: int = 100) -> Pag
 
 def test_window_cut_holds_pages_per_window_when_little_is_left():
     start = datetime(2024, 1, 1, tzinfo=UTC)
-    end = start + timedelta(days=10)  # 14,400 records at one a minute: 144 pages
     first = _span(start, 60.0)
     second = _span(start + timedelta(hours=20), 60.0)
+    end = second.oldest + timedelta(hours=20)  # 1,200 records left at one a minute: 12 pages
 
-    cut = window_cut(second, first, end, 100)
+    cut = window_cut(second, first, end, 100, first)
 
     seconds = (cut - second.oldest).total_seconds()
     assert seconds == pytest.approx(PAGES_PER_WINDOW * 100 * 60.0, rel=0.01)
 
 
-def test_window_cut_holds_a_share_of_what_is_left_when_much_is_left():
+def test_window_cut_holds_at_most_max_pages_when_much_is_left():
     start = datetime(2024, 1, 1, tzinfo=UTC)
     end = start + timedelta(days=365)
     first = _span(start, 60.0)
     second = _span(start + timedelta(hours=20), 60.0)
 
-    cut = window_cut(second, first, end, 100)
+    cut = window_cut(second, first, end, 100, first)
+
+    seconds = (cut - second.oldest).total_seconds()
+    assert seconds == pytest.approx(MAX_PAGES_PER_WINDOW * 100 * 60.0, rel=0.01)
+
+
+def test_window_cut_holds_a_share_of_what_is_left_in_between():
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    first = _span(start, 60.0)
+    second = _span(start + timedelta(hours=20), 60.0)
+    end = second.oldest + timedelta(minutes=8_000)  # 80 pages left
+
+    cut = window_cut(second, first, end, 100, first)
 
     assert (cut - second.oldest) / (end - second.oldest) == pytest.approx(1 / WINDOWS_AHEAD, rel=0.01)
 
 
+def test_window_cut_growth_since_the_first_page_means_more_left_and_larger_windows():
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    first = _span(start, 120.0)
+    later = _span(start + timedelta(days=2), 60.0)  # twice as dense two days later
+    end = later.oldest + timedelta(days=2)
+
+    steady = window_cut(later, later, end, 100, _span(start, 60.0))
+    growing = window_cut(later, later, end, 100, first)
+
+    assert growing > steady  # more records expected ahead: a larger share of them per window
+
+
 def test_window_cut_first_window_takes_at_most_its_share_of_the_time_left():
     start = datetime(2024, 1, 1, tzinfo=UTC)
-    end = start + timedelta(days=10)
-    sparse = _span(start, 3600.0)  # 100 records over 4 days: the density alone would reach past the end
+    end = start + timedelta(days=40)
+    sparse = _span(start, 3600.0)  # 100 records over 4 days: 4 pages at that density take 17 days
 
     cut = window_cut(sparse, None, end, 100)
 
@@ -173,7 +198,7 @@ def test_window_cut_always_holds_its_first_page_and_ends_on_a_millisecond():
 
 def test_window_cut_of_a_small_rest_is_the_end():
     start = datetime(2024, 1, 1, tzinfo=UTC)
-    end = start + timedelta(minutes=15)  # 900 records left, fewer than a window
+    end = start + timedelta(minutes=5)  # 300 records left, fewer than a window
     assert window_cut(_span(start, 1.0), _span(start - timedelta(hours=1), 1.0), end, 100) == end
 
 

@@ -7,7 +7,7 @@ from unittest import TestCase
 
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.test.mock_http import HttpMocker, HttpRequest, HttpResponse
-from airbyte_cdk.test.mock_http.response_builder import find_template
+from airbyte_cdk.test.mock_http.response_builder import FieldPath, find_template
 from freezegun import freeze_time
 
 from .config import API_ROOT, DEV_KEY, ORGANIZATION_ID, ConfigBuilder
@@ -48,6 +48,36 @@ class CustomerBankAccountsTest(TestCase):
             ("bacA1", "0cuA"),
             ("bacA2", "0cuA"),
         ]
+
+    @HttpMocker()
+    def test_given_customers_without_a_bank_account_when_read_then_only_the_others_are_asked(
+        self, http_mocker: HttpMocker
+    ) -> None:
+        http_mocker.post(ap_ar_login_request(), login_response())
+        # Asked: hasBankAccount true, and absent (a BILL that does not send the field). Not asked: false.
+        http_mocker.get(
+            BillRequestBuilder.list("/customers").with_session().build(),
+            page(
+                record("customers").with_id("0cuA").with_field(FieldPath("hasBankAccount"), True),
+                record("customers").with_id("0cuB").with_field(FieldPath("hasBankAccount"), False),
+                record("customers").with_id("0cuC"),
+                record("customers").with_id("0cuD").with_field(FieldPath("hasBankAccount"), None),
+            ),
+        )
+        for customer in ("0cuA", "0cuC", "0cuD"):
+            http_mocker.get(
+                BillRequestBuilder.list(f"/customers/{customer}/bank-accounts").with_session().build(),
+                page(record("bank_accounts").with_id(f"bac{customer[-1]}")),
+            )
+
+        output = read_streams(ConfigBuilder().build(), "customer_bank_accounts")
+
+        assert sorted((r.record.data["id"], r.record.data["customerId"]) for r in output.records) == [
+            ("bacA", "0cuA"),
+            ("bacC", "0cuC"),
+            ("bacD", "0cuD"),
+        ]
+        assert not output.errors  # a request for 0cuB would have found no mock
 
 
 @freeze_time(NOW)
