@@ -613,11 +613,13 @@ def attempted(ctx: Context, event_id: str, status: int | None, now: float, delay
     event is dead and its subscription disabled. Returns the delivery's new state."""
     with ctx.store.transaction():
         rows = ctx.store.execute(
-            "SELECT subscription_id, attempts FROM webhook_deliveries WHERE event_id = ?", (event_id,)
+            "SELECT subscription_id, attempts, state FROM webhook_deliveries WHERE event_id = ?", (event_id,)
         )
         if not rows:  # the subscription was deleted meanwhile
             return DEAD
-        subscription_id, attempts = rows[0][0], rows[0][1] + 1
+        subscription_id, attempts, current = rows[0][0], rows[0][1] + 1, rows[0][2]
+        if current != PENDING:  # a resend delivered it while this attempt was under way
+            return current
         _set_status_code(ctx.store, event_id, status)
         if status == 200:
             state, due = DELIVERED, now
