@@ -1,7 +1,8 @@
 """The ASGI application: one pipeline every BILL call goes through.
 
 faults → body parsing → auth → limits → latency → backend handler → response. BILL's API lives
-under /connect; the OAuth token endpoint is served there and at the gateway root (/authx/token).
+under /connect and its webhook API under /connect-events (each route says where: `Endpoint.base`);
+the OAuth token endpoint is served under /connect and at the gateway root (/authx/token).
 Admin routes (counters, clock, health) live outside /connect under /_emulator.
 """
 
@@ -26,13 +27,12 @@ from bill_emulator.backends.auth import (
     resolve_session,
 )
 from bill_emulator.errors import BillApiError, envelope, invalid_body
-from bill_emulator.handlers import PARTNER_ORG, PUBLIC, Call, Endpoint
+from bill_emulator.handlers import CONNECT, EVENTS, PARTNER_ORG, PUBLIC, Call, Endpoint
 from bill_emulator.router import Router
 from bill_emulator.runtime import Runtime
 
 log = logging.getLogger("bill_emulator")
 
-PREFIX = "/connect"
 ADMIN = "/_emulator"
 _JSON = [(b"content-type", b"application/json")]
 _GATEWAY_PAGE = (
@@ -48,7 +48,8 @@ class ConnectionDropped(Exception):
 class EmulatorApp:
     def __init__(self, emulator: Runtime, endpoints: list[Endpoint]) -> None:
         self.emulator = emulator
-        self.router = Router(endpoints)
+        bases = sorted({endpoint.base for endpoint in endpoints}, key=len, reverse=True)
+        self.routers = {base: Router([e for e in endpoints if e.base == base]) for base in bases}
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -82,13 +83,21 @@ class EmulatorApp:
             raise
         await _send(send, status, content, headers)
 
+    def _route(self, method: str, path: str) -> tuple[Endpoint | None, dict[str, str]]:
+        """The endpoint for a request and its path parameters: under the base a route is served at
+        (/connect, /connect-events), or at the gateway root for the routes also served there."""
+        for base, router in self.routers.items():
+            if path.startswith(base + "/"):
+                match = router.match(path[len(base) :])
+                endpoint = match[0].get(method) if match else None
+                return (endpoint, match[1]) if match and endpoint else (None, {})
+        match = self.routers[CONNECT].match(path) if CONNECT in self.routers else None
+        endpoint = match[0].get(method) if match else None
+        return (endpoint, match[1]) if match and endpoint and endpoint.at_root else (None, {})
+
     async def _bill_call(self, scope: dict[str, Any], path: str, body: bytes) -> tuple[int, list, bytes]:
         emu = self.emulator
-        under_prefix = path.startswith(PREFIX + "/")
-        match = self.router.match(path[len(PREFIX) :] if under_prefix else path)
-        endpoint = match[0].get(scope["method"]) if match else None
-        if endpoint is not None and not (under_prefix or endpoint.at_root):
-            endpoint = None
+        endpoint, path_params = self._route(scope["method"], path)
         route = endpoint.name or endpoint.path if endpoint else "unknown"
         emu.counters.started(route)
         if endpoint is None:
@@ -125,7 +134,7 @@ class EmulatorApp:
                 emu.settings,
                 emu.context(principal, headers, query),
                 principal,
-                match[1],
+                path_params,
                 query,
                 parsed,
                 headers,
@@ -135,6 +144,8 @@ class EmulatorApp:
             else:
                 with emu.store.transaction():
                     reply = endpoint.handler(call)
+            if reply.then is not None:  # committed; the rest must not hold up the event loop
+                reply = await asyncio.to_thread(reply.then)
         except BillApiError as error:
             return self._error(error)
         except Exception:  # never a stack trace to the client
@@ -165,6 +176,15 @@ class EmulatorApp:
         idle = emu.settings.session_idle_seconds
         if endpoint.auth == PUBLIC:
             return None
+        if endpoint.auth == EVENTS:
+            # The webhook API: organization-level headers only, a missing one answers 400 (BILL's
+            # webhook error rules); OAuth Bearer tokens are not for webhooks.
+            if not headers.get("devkey") or not headers.get("sessionid"):
+                raise BillApiError(
+                    "BDC_1116", "The devKey and sessionId headers are required for webhook API calls."
+                )
+            principal = resolve_session(ctx, ORG, headers.get("devkey"), headers.get("sessionid"), idle)
+            return self._maybe_expire(principal, bearer=False)
         # AP/AR and S&E routes take an OAuth Bearer token in place of their own headers; partner
         # routes do not (their appKey + sessionId are checked as ever, so a Bearer alone fails there).
         bearer = oauth.bearer_token(headers) if endpoint.auth in (ORG, SPEND) else None
@@ -182,10 +202,15 @@ class EmulatorApp:
             return resolve_api_token(ctx, headers.get("apitoken"))
         else:
             raise ValueError(endpoint.auth)
+        return self._maybe_expire(principal, bearer is not None)
+
+    def _maybe_expire(self, principal: Principal, bearer: bool) -> Principal:
+        """The `expire_session_every` fault: end the caller's session now, as BILL may at any time."""
+        emu = self.emulator
         if emu.faults.expire_now(principal.session_id):
             emu.counters.fault("session_expired")
-            end_session(ctx, principal.session_id or "")
-            raise oauth.refusal(principal.kind) if bearer is not None else BillApiError("BDC_1109")
+            end_session(emu.context(None), principal.session_id or "")
+            raise oauth.refusal(principal.kind) if bearer else BillApiError("BDC_1109")
         return principal
 
     def _enter_limits(

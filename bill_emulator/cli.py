@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from bill_emulator.conform.arguments import add_arguments as add_conform_arguments
-from bill_emulator.settings import Deviations, EmulatorSettings, Faults, Limits
+from bill_emulator.settings import Deviations, EmulatorSettings, Faults, Limits, Webhooks
 
 _FAULTS = {
     "error": "error_rate",
@@ -32,6 +32,19 @@ def _fault(text: str) -> tuple[str, float]:
         return name, float(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"--fault {name} needs a number, got {value!r}") from None
+
+
+def _delays(text: str) -> tuple[float, ...]:
+    """Seconds before each retry of a failed webhook delivery, comma-separated ("" = no retries)."""
+    try:
+        delays = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--webhook-retry-delays takes seconds like 2,4,8,16, got {text!r}"
+        ) from None
+    if any(delay < 0 for delay in delays):
+        raise argparse.ArgumentTypeError("--webhook-retry-delays must not be negative")
+    return delays
 
 
 _DEVIATIONS = {f.name: f.default for f in dataclasses.fields(Deviations)}
@@ -106,6 +119,14 @@ def parser() -> argparse.ArgumentParser:
         "--fake-clock", action="store_true", help="a clock moved only via POST /_emulator/clock"
     )
     serve.add_argument(
+        "--webhook-retry-delays",
+        type=_delays,
+        default=Webhooks().retry_delays,
+        metavar="S,S,...",
+        help="seconds before each retry of a failed webhook delivery (default BILL's 2,4,8,16); after"
+        " the last the subscription is disabled",
+    )
+    serve.add_argument(
         "--write-configs",
         type=Path,
         default=None,
@@ -145,6 +166,7 @@ def settings_from(args: argparse.Namespace) -> EmulatorSettings:
         limits=limits,
         faults=faults,
         deviations=deviations,
+        webhooks=Webhooks(retry_delays=args.webhook_retry_delays),
         fake_clock=args.fake_clock,
     )
 

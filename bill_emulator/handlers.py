@@ -18,8 +18,13 @@ from bill_emulator.validation import body_list, ids_param
 
 PUBLIC = "public"
 # Auth kinds: PUBLIC (no headers), ORG (devKey + sessionId), PARTNER (appKey + sessionId),
-# PARTNER_ORG (partner session acting on the organization in the organizationId header), SPEND (apiToken).
+# PARTNER_ORG (partner session acting on the organization in the organizationId header), SPEND (apiToken),
+# EVENTS (the webhook API: devKey + sessionId, both required (400 without), no OAuth Bearer).
 PARTNER_ORG = "partner_org"
+EVENTS = "events"
+# Where BILL's gateway serves each API: the v3 API under /connect, the webhook API under /connect-events.
+CONNECT = "/connect"
+CONNECT_EVENTS = "/connect-events"
 
 
 @dataclass
@@ -41,6 +46,9 @@ class Reply:
     payload: Any = None
     raw: bytes | None = None  # pre-rendered JSON (list pages)
     headers: tuple[tuple[bytes, bytes], ...] = ()  # extra response headers (the OAuth token endpoint)
+    # Work that finishes the answer after the handler's transaction committed, in a worker thread
+    # rather than on the server's event loop (a webhook test notification waits for its receiver).
+    then: Callable[[], Reply] | None = None
 
 
 Handler = Callable[[Call], Reply]
@@ -49,7 +57,7 @@ Handler = Callable[[Call], Reply]
 @dataclass(frozen=True)
 class Endpoint:
     method: str
-    path: str  # Starlette path under /connect, e.g. /v3/customers/{id}
+    path: str  # path under `base`, e.g. /v3/customers/{id}
     auth: str
     handler: Handler
     name: str = ""
@@ -59,6 +67,7 @@ class Endpoint:
     # How the route answers its own errors: "bill" (BILL's envelope) or "oauth" (RFC 6749 error
     # objects, the token endpoint). Limit and server errors are BILL's envelope on every route.
     errors: str = "bill"
+    base: str = CONNECT  # the gateway path the route is served under (CONNECT or CONNECT_EVENTS)
 
 
 def page_payload(page: Page) -> bytes:
@@ -207,6 +216,9 @@ def crud(
 
 
 __all__ = [
+    "CONNECT",
+    "CONNECT_EVENTS",
+    "EVENTS",
     "ORG",
     "PARTNER",
     "PARTNER_ORG",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import string
+import uuid
 from collections.abc import Callable
 
 _ALPHABET = string.ascii_letters + string.digits
@@ -55,6 +56,10 @@ class IdFactory:
             if candidate not in self._issued:
                 self._issued.add(candidate)
                 return candidate
+
+    def uuid4(self) -> str:
+        """A version-4 UUID drawn from this factory's seed (webhook subscription and event ids)."""
+        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
 
     def token(self, length: int = 40) -> str:
         """An opaque secret-looking string (session ids, keys)."""

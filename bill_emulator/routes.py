@@ -1,9 +1,11 @@
-"""Every route the emulator serves, in one place. Paths are relative to `/connect`; the OAuth token
-endpoint is also served at the gateway root (`at_root`).
+"""Every route the emulator serves, in one place. Paths are relative to `/connect` (the webhook API's
+to `/connect-events`, `base=CONNECT_EVENTS`); the OAuth token endpoint is also served at the gateway
+root (`at_root`).
 
 Auth kinds: PUBLIC (no headers), ORG (devKey + sessionId), PARTNER (appKey + sessionId),
-PARTNER_ORG (partner session + organizationId header), SPEND (apiToken). ORG and SPEND routes also
-take `Authorization: Bearer <token>` from POST /authx/token (backends/oauth.py).
+PARTNER_ORG (partner session + organizationId header), SPEND (apiToken), EVENTS (the webhook API:
+devKey + sessionId). ORG and SPEND routes also take `Authorization: Bearer <token>` from
+POST /authx/token (backends/oauth.py).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from bill_emulator.backends import (
 from bill_emulator.backends import classifications as classifications_
 from bill_emulator.backends.spend import ledger
 from bill_emulator.handlers import (
+    CONNECT_EVENTS,
+    EVENTS,
     ORG,
     PARTNER,
     PARTNER_ORG,
@@ -49,6 +53,7 @@ from bill_emulator.responses import partner as responses_partner
 from bill_emulator.responses import payments as responses_payments
 from bill_emulator.responses import recurring as responses_recurring
 from bill_emulator.responses import vendors as responses_vendors
+from bill_emulator.responses import webhooks as responses_webhooks
 from bill_emulator.responses.spend import (
     budgets,
     cards,
@@ -602,6 +607,32 @@ def spend_expense() -> list[Endpoint]:
     ]
 
 
+def webhooks() -> list[Endpoint]:
+    """The webhook API, under /connect-events: the events catalog, subscriptions (with their security
+    key and a test notification) and each subscription's events (with resend). BILL's pages spell the
+    key route `security-key` and its API reference and collection `security_key`: both are served."""
+    w = responses_webhooks
+    subscription, events = "/v3/subscriptions/{subscriptionId}", "/v3/events/subscription/{subscriptionId}"
+    routes = [
+        ("GET", "/v3/events/catalog", w.catalog, "events.catalog"),
+        ("GET", events, w.list_events, "events.list"),
+        ("POST", f"{events}/event/{{eventId}}", w.resend_event, "events.resend"),
+        ("GET", "/v3/subscriptions", w.list_subscriptions, "subscriptions.list"),
+        ("POST", "/v3/subscriptions", w.create_subscription, "subscriptions.create"),
+        ("GET", subscription, w.get_subscription, "subscriptions.get"),
+        ("PUT", subscription, w.replace_subscription, "subscriptions.put"),
+        ("PATCH", subscription, w.update_subscription, "subscriptions.patch"),
+        ("DELETE", subscription, w.delete_subscription, "subscriptions.delete"),
+        ("POST", f"{subscription}/security_key", w.new_security_key, "subscriptions.security_key"),
+        ("POST", f"{subscription}/security-key", w.new_security_key, "subscriptions.security_key"),
+        ("POST", f"{subscription}/test", w.test_event, "subscriptions.test"),
+    ]
+    return [
+        Endpoint(method, path, EVENTS, handler, name, base=CONNECT_EVENTS)
+        for method, path, handler, name in routes
+    ]
+
+
 def settled(handler: Handler) -> Handler:
     """Every S&E call first brings time-driven state up to date (clearings, budget periods)."""
 
@@ -622,6 +653,7 @@ def endpoints() -> list[Endpoint]:
         *classifications(),
         *partner(),
         *spend_expense(),
+        *webhooks(),
     ]
 
 

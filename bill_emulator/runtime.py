@@ -1,4 +1,5 @@
-"""One emulator's moving parts: database, clock, ids, limits, faults, deviations and counters.
+"""One emulator's moving parts: database, clock, ids, limits, faults, deviations, counters and the
+webhook sender.
 
 This is what the request pipeline (app.py) and the seed (seed.py) work with. It knows no route and no
 family, only how a call's Context is made, so both may import it; `Emulator` (emulator.py) adds the app
@@ -17,6 +18,7 @@ from bill_emulator.backends.auth import ORG, PARTNER, Principal
 from bill_emulator.backends.context import Context
 from bill_emulator.clock import Clock, FakeClock
 from bill_emulator.counters import Counters
+from bill_emulator.deliveries import Deliveries
 from bill_emulator.deviations import ListDeviations
 from bill_emulator.fake import Fake
 from bill_emulator.faults import FaultInjector
@@ -43,6 +45,12 @@ class Runtime:
         self.deviations = ListDeviations(self.settings, self.counters)
         self._latency_rng = random.Random(f"latency-{self.settings.seed}")
         self.credentials: dict[str, Any] = {}
+        self.deliveries = Deliveries(self.store, lambda: self.context(None), self.settings.webhooks)
+
+    def close(self) -> None:
+        """Stop the webhook sender and close the database."""
+        self.deliveries.close()
+        self.store.close()
 
     # -- for the pipeline -------------------------------------------------------------------
     def context(

@@ -54,6 +54,11 @@ class EmulatorServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}/connect"
 
+    @property
+    def events_base_url(self) -> str:
+        """Where the webhook API is served: BILL's `…/connect-events`."""
+        return self.base_url.removesuffix("/connect") + "/connect-events"
+
     def config(self, auth_type: str, console: bool = False) -> dict[str, Any]:
         return self.emulator.connector_config(self.base_url, auth_type, console=console)
 
@@ -117,7 +122,7 @@ class EmulatorServer:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._socket.close()
-        self.emulator.store.close()
+        self.emulator.close()
 
 
 @contextmanager

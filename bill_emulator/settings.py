@@ -93,6 +93,26 @@ class Deviations:
 
 
 @dataclass
+class Webhooks:
+    """BILL's event notifications (webhooks): how deliveries are retried and what a subscription may be.
+
+    Deliveries run in a background thread on the real clock (a fake clock does not hold them back).
+    Tests shorten `retry_delays` (e.g. `(0.05, 0.1)`) so a failing receiver is given up on quickly.
+    """
+
+    # The waits before each retry of a delivery that did not get HTTP 200: BILL documents exponential
+    # backoff of 2, 4, 8 and 16 seconds. When the last retry fails too, the event is dead (BILL: its
+    # dead-letter queue) and the subscription is disabled (`status.enabled` false).
+    retry_delays: tuple[float, ...] = (2.0, 4.0, 8.0, 16.0)
+    timeout_seconds: float = 10.0  # BILL: no HTTP 200 within 10 seconds is a failed delivery
+    max_subscriptions: int = 10  # per organization (BILL changelog 2026-04-30)
+    idempotency_seconds: float = 24 * 3600  # how long an X-Idempotent-Key's answer is replayed (24 h)
+    # BILL says the payload is "JSON-escaped and presented as a string". Off (the default), the body
+    # is the payload's JSON object; on, it is that JSON as one JSON string (see docs/emulator.md).
+    string_body: bool = False
+
+
+@dataclass
 class EmulatorSettings:
     seed: int = 7
     scale: str | int = "small"
@@ -110,6 +130,7 @@ class EmulatorSettings:
     limits: Limits = field(default_factory=Limits)
     faults: Faults = field(default_factory=Faults)
     deviations: Deviations = field(default_factory=Deviations)
+    webhooks: Webhooks = field(default_factory=Webhooks)
     fake_clock: bool = False
 
     @property

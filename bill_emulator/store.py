@@ -4,13 +4,18 @@ Objects live as JSON documents in one generic `records` table, with the columns 
 object shares (id, createdTime, updatedTime, archived) pulled out for indexing. Credentials and
 sessions have tables of their own. All access goes through one lock, so the HTTP server and
 Python callers (tests, notebooks) can share an instance.
+
+Watchers (`watch`) hear of every object of the kinds they name that is inserted, replaced or deleted
+through this class: once its transaction commits (never when it rolls back), or at once outside one.
+Webhook events are made that way, without the families knowing of them.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +61,22 @@ CREATE TABLE IF NOT EXISTS sessions (
 """
 
 
+log = logging.getLogger("bill_emulator")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One object written: `before` is None when it was created, `after` None when it was deleted."""
+
+    kind: str
+    scope: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+Watcher = Callable[[list[Change]], None]
+
+
 @dataclass(frozen=True)
 class Row:
     kind: str
@@ -77,11 +98,44 @@ class Store:
         self._conn.executescript(_SCHEMA)
         self._lock = threading.RLock()
         self._depth = 0
+        self._watchers: list[tuple[frozenset[str], Watcher]] = []
+        self._watched: frozenset[str] = frozenset()
+        self._pending: list[Change] = []  # changes of the open transaction, told on commit
+
+    # -- watchers -------------------------------------------------------------------------
+    def watch(self, kinds: Iterable[str], watcher: Watcher) -> None:
+        """Tell `watcher` of every change to an object of these kinds from now on (see the module)."""
+        with self._lock:
+            wanted = frozenset(kinds)
+            self._watchers.append((wanted, watcher))
+            self._watched |= wanted
+
+    def _note(self, changes: list[Change]) -> list[Change]:
+        """Under the lock, after a write: changes inside a transaction wait for its commit; the ones
+        returned (outside a transaction) are told by the writer once it let go of the lock."""
+        if self._depth:
+            self._pending.extend(changes)
+            return []
+        return changes
+
+    def _tell(self, changes: list[Change]) -> None:
+        """Hand committed changes to their watchers. Called without the lock held by this thread's
+        write; a watcher's failure is logged, never the writer's."""
+        if not changes:
+            return
+        for kinds, watcher in list(self._watchers):
+            mine = [change for change in changes if change.kind in kinds]
+            if mine:
+                try:
+                    watcher(mine)
+                except Exception:
+                    log.exception("a store watcher failed")
 
     # -- transactions -------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All writes inside commit together or not at all (nesting joins the outer one)."""
+        committed: list[Change] = []
         with self._lock:
             if self._depth == 0:
                 self._conn.execute("BEGIN IMMEDIATE")
@@ -92,10 +146,13 @@ class Store:
                 self._depth -= 1
                 if self._depth == 0:
                     self._conn.execute("ROLLBACK")
+                    self._pending = []
                 raise
             self._depth -= 1
             if self._depth == 0:
                 self._conn.execute("COMMIT")
+                committed, self._pending = self._pending, []
+        self._tell(committed)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         with self._lock:
@@ -120,6 +177,7 @@ class Store:
     def insert_many(
         self, kind: str, scope: str, bodies: Iterable[dict[str, Any]], parent_id: str | None = None
     ) -> None:
+        watched = kind in self._watched
         rows = [
             (
                 kind,
@@ -141,31 +199,50 @@ class Store:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
+            told = self._note(
+                [Change(kind, scope, None, orjson.loads(row[-1])) for row in rows] if watched else []
+            )
+        self._tell(told)
 
     def replace(self, kind: str, body: dict[str, Any]) -> None:
         """Store a new version of an existing object (same kind and id)."""
+        text = orjson.dumps(body).decode()
         with self._lock:
+            old = self._old(kind, body["id"]) if kind in self._watched else None
             cursor = self._conn.execute(
                 "UPDATE records SET updated_time = ?, archived = ?, body = ? WHERE kind = ? AND id = ?",
                 (
                     body.get("updatedTime") or body.get("createdTime") or "",
                     1 if _is_archived(body) else 0,
-                    orjson.dumps(body).decode(),
+                    text,
                     kind,
                     body["id"],
                 ),
             )
             if cursor.rowcount != 1:
                 raise KeyError(f"{kind} {body['id']} does not exist")
+            told = self._note([Change(kind, old[0], old[1], orjson.loads(text))] if old is not None else [])
+        self._tell(told)
+
+    def _old(self, kind: str, object_id: str) -> tuple[str, dict[str, Any]] | None:
+        """The scope and stored body of an object about to change (for watchers)."""
+        rows = self._conn.execute(
+            "SELECT scope, body FROM records WHERE kind = ? AND id = ?", (kind, object_id)
+        ).fetchall()
+        return (rows[0][0], orjson.loads(rows[0][1])) if rows else None
 
     def delete(self, kind: str, object_id: str) -> bool:
         with self._lock:
-            return (
+            old = self._old(kind, object_id) if kind in self._watched else None
+            deleted = (
                 self._conn.execute(
                     "DELETE FROM records WHERE kind = ? AND id = ?", (kind, object_id)
                 ).rowcount
                 == 1
             )
+            told = self._note([Change(kind, old[0], old[1], None)] if old is not None and deleted else [])
+        self._tell(told)
+        return deleted
 
     def get(self, kind: str, object_id: str) -> Row | None:
         """The object, or None. An id that is not a string (a list or object sent in a JSON body where

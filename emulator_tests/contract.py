@@ -192,6 +192,18 @@ def load_requests() -> tuple[CollectionRequest, ...]:
     return tuple(found)
 
 
+def folder_requests(name: str) -> tuple[CollectionRequest, ...]:
+    """The requests of one folder outside the four, in collection order (the Webhooks folder, served
+    under `{{webhookBaseUrl}}`, is replayed by emulator_tests/test_webhooks.py)."""
+    collection = load_collection()
+    return tuple(
+        _request(folder["name"], trail, item)
+        for folder in collection["item"]
+        if folder["name"] == name
+        for trail, item in _walk(folder.get("item") or [], ())
+    )
+
+
 def substitute(text: str, values: Mapping[str, str], json_string: bool = False) -> str:
     """Fill {{variables}}; inside a JSON document the values are escaped as JSON string content."""
 

@@ -36,7 +36,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from bill_emulator import EmulatorServer, EmulatorSettings, Limits, running_emulator
 from bill_emulator.backends.mfa import EMULATOR_TOKEN
-from bill_emulator.handlers import ORG, PARTNER, PARTNER_ORG, PUBLIC, SPEND, Endpoint
+from bill_emulator.handlers import CONNECT, EVENTS, ORG, PARTNER, PARTNER_ORG, PUBLIC, SPEND, Endpoint
 from bill_emulator.router import Router
 from bill_emulator.routes import endpoints
 from emulator_tests import robustness_strategies as rs
@@ -59,6 +59,7 @@ REQUIRED_HEADERS: dict[str, tuple[str, ...]] = {
     PARTNER: ("appKey", "sessionId"),
     PARTNER_ORG: ("appKey", "sessionId", "organizationId"),
     SPEND: ("apiToken",),
+    EVENTS: ("devKey", "sessionId"),
 }
 
 _COMMON = {
@@ -109,14 +110,20 @@ class Fuzz:
 
     # -- HTTP ---------------------------------------------------------------------------------------
     def send(
-        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes | None = None
+        self,
+        method: str,
+        target: str,
+        headers: list[tuple[str, str]],
+        body: bytes | None = None,
+        base: str = CONNECT,
     ) -> Answer:
-        """One request exactly as given: the target is not normalised, headers may repeat."""
+        """One request exactly as given, under `base` (the route's: /connect or /connect-events): the
+        target is not normalised, headers may repeat."""
         if self._conn is None:
             self._conn = http.client.HTTPConnection(self.server.host, self.server.port, timeout=60)
         conn = self._conn
         try:
-            conn.putrequest(method, "/connect" + target, skip_accept_encoding=True)
+            conn.putrequest(method, base + target, skip_accept_encoding=True)
             for name, value in headers:
                 conn.putheader(name, value.encode("latin-1"))
             if body is not None:
@@ -268,7 +275,7 @@ class Fuzz:
         if endpoint.method != "GET":
             return None
         if path not in self._cursors:
-            answer = self.send("GET", path + "?max=1", self.auth_headers(endpoint))
+            answer = self.send("GET", path + "?max=1", self.auth_headers(endpoint), base=endpoint.base)
             self.after(endpoint, answer)
             token = None
             if answer.status == 200:
@@ -429,7 +436,7 @@ def _call(
     body: bytes | None,
     authenticated: bool = True,
 ) -> Answer:
-    answer = fuzz.send(endpoint.method, target, headers, body)
+    answer = fuzz.send(endpoint.method, target, headers, body, base=endpoint.base)
     fuzz.after(endpoint, answer, authenticated)
     assert_route_answer(endpoint, answer, _describe(endpoint, target, headers, body))
     return answer
@@ -563,7 +570,7 @@ def test_given_every_route_of_the_table_when_called_with_seeded_ids_then_it_is_r
     unrouted = []
     for endpoint in ROUTES:
         path = _PARAM.sub(lambda m, p=endpoint.path: fuzz.seeded.for_name(m.group(1), p)[0], endpoint.path)
-        answer = fuzz.send(endpoint.method, path, fuzz.auth_headers(endpoint), b"")
+        answer = fuzz.send(endpoint.method, path, fuzz.auth_headers(endpoint), b"", base=endpoint.base)
         fuzz.after(endpoint, answer)
         assert_route_answer(endpoint, answer, f"{route_id(endpoint)}: {endpoint.method} {path}")
         if answer.status == 404 and json.loads(answer.body)[0]["code"] == "BDC_1121":

@@ -30,7 +30,14 @@ def _ids(paths: list[Path]) -> list[str]:
 
 def test_every_walkthrough_is_there() -> None:
     names = {path.stem for path in NOTEBOOKS}
-    assert names >= {"01_connect", "02_ar_workflow", "03_partner", "04_spend_expense", "05_analytics"}
+    assert names >= {
+        "01_connect",
+        "02_ar_workflow",
+        "03_partner",
+        "04_spend_expense",
+        "05_analytics",
+        "06_webhooks",
+    }
 
 
 @pytest.fixture

@@ -89,6 +89,7 @@ _SECRET_KEYS = frozenset(
         "consoleApiToken",
         "access_token",
         "Authorization",
+        "securityKey",  # a webhook subscription's signing key
     )
 )
 _AUTH_HEADERS = ("devKey", "appKey", "apiToken", "sessionId", "organizationId", "Authorization")
@@ -312,13 +313,15 @@ def open_target(
     writes: bool = False,
     prefer_sync_token: bool = False,
     settings: EmulatorSettings | None = None,
+    emulator_only: bool = False,
 ) -> Target:
     """Real BILL if its credentials are set, else the `make lab` emulator, else a new emulator.
 
     `writes=True` (the notebook creates records) refuses production unless
-    BILL_ALLOW_PRODUCTION_WRITES=yes.
+    BILL_ALLOW_PRODUCTION_WRITES=yes. `emulator_only=True` skips real BILL (a notebook whose receiver
+    runs on this machine, where BILL cannot deliver webhooks).
     """
-    if _env("BILL_TARGET").lower() != "emulator":
+    if _env("BILL_TARGET").lower() != "emulator" and not emulator_only:
         loaded = load_secrets()
         config = _real_config(auth_type, prefer_sync_token)
         if config is not None:
@@ -543,6 +546,19 @@ class Api:
             shown = masked(_shorten(exchange.response, self.show_results))
             lines.append(f"```json\n{_dumps(shown)}\n```")
         return "\n\n".join(lines)
+
+
+def events_api(api: Api) -> Api:
+    """An `Api` on BILL's webhook API (`…/connect-events`) that signs in with `api`'s session: the
+    webhook API takes the same devKey and sessionId headers but has no /v3/login of its own."""
+    root = api.client.api_root.removesuffix("/v3").removesuffix("/connect") + "/connect-events"
+
+    def build(http: requests.Session) -> BillClient:
+        return BillClient(
+            api.client.credentials, base_url=root, http=http, session_manager=api.client.sessions
+        )
+
+    return Api(build=build)
 
 
 def org_api_via_partner(
