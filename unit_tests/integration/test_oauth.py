@@ -324,7 +324,7 @@ def test_given_oauth_when_discovering_then_ap_ar_and_spend_expense_streams():
 
     assert set(streams) >= AP_AR_SAMPLE | SPEND_STREAMS
     assert not {"organizations", "partner_users", "partner_roles"} & set(streams)
-    assert len(streams) == 28
+    assert len(streams) == 32  # 26 AP/AR (line items included) and 6 Spend & Expense
 
 
 def test_given_token_without_spend_expense_when_discovering_then_its_streams_left_out_with_a_logged_reason():
