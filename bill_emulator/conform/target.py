@@ -1,8 +1,8 @@
 """The BILL a connector config points at: its API root, its kind of access and its secrets.
 
-URL rules (environment, `base_url` override, `/v3` handling) and the credential checks of the three
-classic auth types come from the connector (`source_bill.client`); the OAuth client credentials and
-the Accountant Console token, which the connector does not take yet, are checked here the same way.
+URL rules (environment, `base_url` override, `/v3` handling) and the credential checks of every auth
+type (OAuth client credentials and the Accountant Console token included) come from the connector
+(`source_bill.client`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,18 @@ FAMILY = {"ap_ar": "ap_ar", "oauth": "ap_ar", "partner": "partner", "spend_expen
 SECRET_FIELDS = ("password", "console_api_token", "dev_key", "app_key", "api_token", "client_secret")
 #: Not secret, but nothing a public report needs either (an email address, ids of the account): masked too.
 PRIVATE_FIELDS = ("username", "client_id", "organization_id")
-_OAUTH_REQUIRED = ("client_id", "client_secret")
-_CONSOLE_REQUIRED = ("username", "console_api_token", "organization_id", "dev_key")
+#: What a probe may need of the credentials (`source_bill.client.auth` checks them, one rule).
+CREDENTIAL_FIELDS = (
+    "username",
+    "password",
+    "console_api_token",
+    "organization_id",
+    "dev_key",
+    "app_key",
+    "api_token",
+    "client_id",
+    "client_secret",
+)
 
 
 class ConfigError(ValueError):
@@ -64,13 +74,6 @@ class Target:
         return f"Target(auth_type={self.auth_type!r}, root={self.shown_root!r}, secrets='****')"
 
 
-def _text(credentials: Mapping[str, Any], name: str, auth_type: str) -> str:
-    value = credentials.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"The {auth_type} credentials need a non-empty '{name}'.")
-    return value
-
-
 def target_from_config(config: Any) -> Target:
     """Check a connector config and describe the BILL it points at; `ConfigError` if unusable."""
     if not isinstance(config, Mapping):
@@ -83,21 +86,16 @@ def target_from_config(config: Any) -> Target:
         raise ConfigError(
             f"Unknown credentials.auth_type {auth_type!r}; expected one of {', '.join(AUTH_TYPES)}."
         )
-    console = auth_type == "ap_ar" and "console_api_token" in credentials and "password" not in credentials
-    if auth_type == "oauth":
-        values = {name: _text(credentials, name, auth_type) for name in _OAUTH_REQUIRED}
-    elif console:
-        values = {name: _text(credentials, name, auth_type) for name in _CONSOLE_REQUIRED}
-    else:
-        try:
-            parsed = credentials_from_config(config)
-        except CredentialsError as error:
-            raise ConfigError(str(error)) from None
-        values = {
-            name: getattr(parsed, name)
-            for name in ("username", "password", "organization_id", "dev_key", "app_key", "api_token")
-            if hasattr(parsed, name)
-        }
+    try:
+        parsed = credentials_from_config(config)
+    except CredentialsError as error:
+        raise ConfigError(str(error)) from None
+    console = bool(getattr(parsed, "console_api_token", ""))
+    values = {
+        name: value
+        for name in CREDENTIAL_FIELDS
+        if isinstance(value := getattr(parsed, name, ""), str) and value
+    }
     if auth_type == "ap_ar" and not values["organization_id"].startswith("008"):
         raise ConfigError("The ap_ar credentials' 'organization_id' must start with 008.")
     environment = config.get("environment") or "production"
