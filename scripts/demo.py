@@ -57,11 +57,12 @@ def main() -> int:
         }
         counters = emulator.counters()
 
-    print(f"\n{'stream':<24}{'mode':<14}{'records':>9}")
+    width = 2 + max(len(entry["stream"]["name"]) for entry in configured["streams"])
+    print(f"\n{'stream':<{width}}{'mode':<14}{'records':>9}")
     for entry in configured["streams"]:
         name = entry["stream"]["name"]
         mode = entry["sync_mode"] + (" *" if name in states else "")
-        print(f"{name:<24}{mode:<14}{records.get(name, 0):>9}")
+        print(f"{name:<{width}}{mode:<14}{records.get(name, 0):>9}")
     print(
         f"\n{sum(records.values())} records from {len(configured['streams'])} streams in {seconds:.1f}s; "
         f"{counters['requests']} requests, {counters['logins']} login(s), "
