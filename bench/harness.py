@@ -306,9 +306,11 @@ def read_connector(
     state: list[dict[str, Any]] | None = None,
     *,
     profile_to: Path | None = None,
+    threads_profile_to: Path | None = None,
     watch: Callable[[int], CpuClock] | None = None,
 ) -> Run:
-    """`source-bill read` as Airbyte runs it; with `profile_to`, under pyinstrument (a text report).
+    """`source-bill read` as Airbyte runs it; with `profile_to`, under pyinstrument (a text report);
+    with `threads_profile_to`, under `bench/thread_profile.py` (every thread's CPU, cProfile).
 
     pyinstrument samples the main thread: the one that writes every message, which is the
     connector's bottleneck when BILL answers at once (the reading threads wait on its queue).
@@ -328,6 +330,10 @@ def read_connector(
                 *(sys.executable, "-m", "pyinstrument", "--renderer", "text", "--outfile"),
                 *(str(profile_to), "--show-all", *command),
             ]
+        if threads_profile_to is not None:
+            threads_profile_to.parent.mkdir(parents=True, exist_ok=True)
+            command = [sys.executable, "-m", "bench.thread_profile", str(threads_profile_to), *command[1:]]
+            return run_process(command, watch=watch, cwd=REPO)
         return run_process(command, watch=watch)
 
 

@@ -14,17 +14,18 @@ page; no client reads P pages at latency L faster than P x L / 3. To stay close 
     page instead of asking again (one request in all for a list of one page, e.g. the
     incremental sync of a list where nothing changed);
   - otherwise the page's time span gives the density of records there, the window ends after
-    a quarter of the pages estimated left (from 4 to 32 pages, at a whole second; the density there
-    grown as it grew since the stream's first page),
-    and the next first page is fetched from that point. Each window asks for records up to now
-    (so that its first request is the one made ahead) and stops at its end once a page proves the
-    rest lies past it (`windows.py`); no page is fetched only to size them. Once a page of the
-    stream came out of order, the rest is one window.
-  - a stream has `OPEN_WINDOWS` windows being read at once (one reader more than BILL's slots:
-    while one handles the page it just received, three are on the wire) and one more cut, its
-    first page in hand. Windows shrink as the end nears (a quarter of what is left), so the last
-    ones finish together instead of one long window finishing alone; each window costs about half
-    a page more than its records (its last page reaches past its end).
+    a quarter of the pages estimated left (from 4 to 32 pages, at a whole second; the density
+    there grown as it grew since the stream's first page; while another stream is being cut too,
+    half of them and at least 16), and the next first page is fetched from that point. Each window
+    asks for records up to now (so that its first request is the one made ahead) and stops at its
+    end once a page proves the rest lies past it (`windows.py`); no page is fetched only to size
+    them. Once a page of the stream came out of order, the rest is one window.
+  - the sync has `OPEN_WINDOWS` windows being read at once, all streams together (one reader more
+    than BILL's slots: while one handles the page it just received, three are on the wire), and
+    one more cut, its first page in hand. Few windows at once keep each one walking at most of a
+    slot's pace (a large window among twenty walked at a seventh of one and finished alone at the
+    end); windows shrink as a stream's end nears, so the last ones finish together. Each window
+    costs about half a page more than its records (its last page reaches past its end).
 * Streams read one request per parent record (customer bank accounts, partner users and roles)
   are started last: their many one-page partitions fill the slots while the last windows of the
   large lists finish, instead of queueing ahead of them.
@@ -85,16 +86,22 @@ logger = logging.getLogger("airbyte")
 PAGES_PER_WINDOW = 4
 MAX_PAGES_PER_WINDOW = 32
 WINDOWS_AHEAD = 4
+#: While another stream is being cut into windows too, its windows fill the slots at this one's end:
+#: a window then holds half of the pages left, and at least `SHARED_PAGES_PER_WINDOW` (fewer windows,
+#: each costing about half a page more than its records).
+SHARED_WINDOWS_AHEAD = 2
+SHARED_PAGES_PER_WINDOW = 16
 #: The first window of a list spans at most this share of the time left (see `window_cut`).
 FIRST_WINDOW_SHARE = 1 / WINDOWS_AHEAD
 #: Seconds a thread runs before the interpreter lets another one take over (Python's default: 0.005).
 SWITCH_INTERVAL = 0.001
-#: Windows of one stream being read at once, and cut ahead of them (each keeps its first page in
-#: memory until its reader starts): one more reader than BILL's request slots, so that a reader busy
+#: Windows being read at once, all streams together, and cut ahead of them (each keeps its first page
+#: in memory until its reader starts): one more reader than BILL's request slots, so that a reader busy
 #: with the page it just received leaves no slot idle.
 OPEN_WINDOWS = 4
 WINDOWS_READY = 1
-_WAIT_FOR_READERS_SECONDS = 120.0
+#: A window read for longer than this is no longer waited for (a window whose read failed never closes).
+_WAIT_FOR_READERS_SECONDS = 20.0
 #: After this many windows, the last one runs to the end.
 MAX_WINDOWS = 256
 _MILLISECOND = timedelta(milliseconds=1)
@@ -112,6 +119,7 @@ def tune_streams(streams: Iterable[Any], config: Mapping[str, Any]) -> None:
         return  # no usable credentials: nothing will be read (discover and spec need no tuning)
     gate = context.gate()
     quick_thread_switches()
+    _WINDOWS.reset()
     page_size = int(config.get("page_size") or MAX_PAGE_SIZE)  # the config has its default filled in
     for stream in streams:
         if not isinstance(stream, DefaultStream):
@@ -354,7 +362,12 @@ class PageSpan:
 
 
 def window_cut(
-    page: PageSpan, previous: PageSpan | None, end: datetime, page_size: int, first: PageSpan | None = None
+    page: PageSpan,
+    previous: PageSpan | None,
+    end: datetime,
+    page_size: int,
+    first: PageSpan | None = None,
+    shared: bool = False,
 ) -> datetime:
     """Where the window that starts with `page` should end.
 
@@ -366,12 +379,16 @@ def window_cut(
     gets at most `FIRST_WINDOW_SHARE` of the time left: a list of a growing business is sparse at
     its start, and its first page alone would make the first window far too long. The cut is a
     whole millisecond after the page's last record (a window holds at least its first page); `end`
-    means one window to the end.
+    means one window to the end. `shared`: other streams are being cut into windows too (their
+    windows keep the slots busy while this stream's last ones finish): larger windows, fewer of them.
     """
     density = page.density
     left = (end - page.oldest).total_seconds()
-    pages = _records_left(page, first, left) / page_size / WINDOWS_AHEAD
-    target = min(MAX_PAGES_PER_WINDOW, max(PAGES_PER_WINDOW, pages)) * page_size
+    share, least = (
+        (SHARED_WINDOWS_AHEAD, SHARED_PAGES_PER_WINDOW) if shared else (WINDOWS_AHEAD, PAGES_PER_WINDOW)
+    )
+    pages = _records_left(page, first, left) / page_size / share
+    target = min(MAX_PAGES_PER_WINDOW, max(least, pages)) * page_size
     seconds = target / density
     if previous is None:
         seconds = min(seconds, left * FIRST_WINDOW_SHARE)
@@ -409,6 +426,59 @@ def _whole_second_from(moment: datetime) -> datetime:
     return second if second == moment else second + timedelta(seconds=1)
 
 
+class _Windows:
+    """The windows of the sync: the slicers cutting them, and the windows cut and not closed yet.
+
+    Every windowed stream of a sync shares `OPEN_WINDOWS` walks (plus `WINDOWS_READY` cut ahead):
+    BILL's 3 slots are shared by all streams, and each open window walks at its share of them, so a
+    large window among many open ones would walk slowly and finish alone at the end of the sync.
+    """
+
+    def __init__(self) -> None:
+        self._slicers: set[int] = set()
+        self._open: set[int] = set()  # id() of the windows cut and not closed yet
+        self._changed = threading.Condition()
+
+    def reset(self) -> None:
+        """Forget the windows of an earlier sync in this process (one that failed leaves some open)."""
+        with self._changed:
+            self._open.clear()
+            self._changed.notify_all()
+
+    def add(self, slicer: object) -> None:
+        with self._changed:
+            self._slicers.add(id(slicer))
+
+    def remove(self, slicer: object) -> None:
+        with self._changed:
+            self._slicers.discard(id(slicer))
+
+    def shared(self, slicer: object) -> bool:
+        """True while another slicer than `slicer` is cutting windows."""
+        with self._changed:
+            return bool(self._slicers - {id(slicer)})
+
+    def opened(self, window: object) -> None:
+        with self._changed:
+            self._open.add(id(window))
+
+    def closed(self, window: object) -> None:
+        with self._changed:
+            self._open.discard(id(window))
+            self._changed.notify_all()
+
+    def wait_for_room(self) -> bool:
+        """Wait until fewer windows are open than walked at once plus those cut ahead (False after
+        `_WAIT_FOR_READERS_SECONDS`: a window whose read failed is never closed)."""
+        with self._changed:
+            return self._changed.wait_for(
+                lambda: len(self._open) < OPEN_WINDOWS + WINDOWS_READY, _WAIT_FOR_READERS_SECONDS
+            )
+
+
+_WINDOWS = _Windows()
+
+
 class UpdatedTimeWindows:
     """Stream slicer for a list BILL filters and sorts on `updatedTime` (see the module doc)."""
 
@@ -428,8 +498,6 @@ class UpdatedTimeWindows:
         self._requester: HttpRequester = retriever.requester
         self._paginator = retriever.paginator
         self._order = order
-        self._open: set[int] = set()  # id() of the windows cut and not closed yet
-        self._closed = threading.Condition()
         if split:
             self._watch_closes()
 
@@ -441,23 +509,9 @@ class UpdatedTimeWindows:
             try:
                 close(partition)
             finally:
-                with self._closed:
-                    self._open.discard(id(partition.to_slice()))
-                    self._closed.notify_all()
+                _WINDOWS.closed(partition.to_slice())
 
         self._cursor.close_partition = close_partition  # type: ignore[method-assign]
-
-    def _opened(self, window: StreamSlice) -> None:
-        with self._closed:
-            self._open.add(id(window))
-
-    def _wait_for_room(self) -> bool:
-        """Wait until fewer windows are open than read at once plus those cut ahead (False after
-        `_WAIT_FOR_READERS_SECONDS`: a window that failed is never closed)."""
-        with self._closed:
-            return self._closed.wait_for(
-                lambda: len(self._open) < OPEN_WINDOWS + WINDOWS_READY, _WAIT_FOR_READERS_SECONDS
-            )
 
     @classmethod
     def for_stream(
@@ -485,8 +539,12 @@ class UpdatedTimeWindows:
     def stream_slices(self) -> Iterable[StreamSlice]:
         # The stretches left to read, taken at once: the cursor walks its saved intervals by index
         # as it goes, and windows closed (or saved, `checkpoints.py`) meanwhile merge them.
-        for window in list(self._cursor.stream_slices()):
-            yield from self._windows(window)
+        _WINDOWS.add(self)
+        try:
+            for window in list(self._cursor.stream_slices()):
+                yield from self._windows(window)
+        finally:
+            _WINDOWS.remove(self)
 
     def _windows(self, window: StreamSlice) -> Iterator[StreamSlice]:
         lower, upper = window.cursor_slice.get(START), window.cursor_slice.get(END)
@@ -519,15 +577,18 @@ class UpdatedTimeWindows:
             page = PageSpan.of(records) if sized else None
             first = first or page
             cut = (
-                window_cut(page, previous, end, int(params.get("max") or len(records)), first)
+                window_cut(
+                    page, previous, end, int(params.get("max") or len(records)), first, _WINDOWS.shared(self)
+                )
                 if page
                 else end
             )
             if cut >= end:
+                _WINDOWS.opened(piece)
                 yield piece
                 return
             cut_off = self._slice(window, lower, format_cursor(cut - _MILLISECOND))
-            self._opened(cut_off)
+            _WINDOWS.opened(cut_off)
             yield cut_off
             if count == 1:
                 logger.info(
@@ -535,7 +596,7 @@ class UpdatedTimeWindows:
                 )
             lower, previous = format_cursor(cut), page
             # Cut ahead of the readers by a window only: each keeps its first page meanwhile.
-            if not self._wait_for_room():
+            if not _WINDOWS.wait_for_room():
                 logger.info(f"Stream {self._stream_name}: no window closed for a while; cutting on.")
 
     @staticmethod
