@@ -483,8 +483,8 @@ def large_list_scenarios(results: dict[str, Any], chosen: set[str]) -> None:
             LARGE_LIST_TARGET,
         )
         _print_against_bound(
-            f"Scenario 6 at {FEW_LISTS_INVOICES:,} invoices (scenario 7's emulator; no target: the ~3 s "
-            "start-up is a quarter of its bound)",
+            f"Scenario 6 at {FEW_LISTS_INVOICES:,} invoices (scenario 7's emulator; no target: the 1.5 to 3 s "
+            "start-up is a tenth to a fifth of its bound)",
             results["scenario_6_small"],
             None,
         )

@@ -224,3 +224,42 @@ def test_streams_read_one_request_per_parent_record_start_last():
 
     assert names[-1] == "customer_bank_accounts"
     assert names[:3] == ["customers", "invoices", "receivable_payments"]
+
+
+def test_a_window_slice_hashes_and_compares_like_a_stream_slice():
+    from airbyte_cdk.sources.types import StreamSlice
+
+    from source_bill.partitions import WindowSlice
+
+    parts = {
+        "partition": {},
+        "cursor_slice": {"start_time": "2025-01-01T00:00:00.000Z", "end_time": "2025-01-31T23:59:59.999Z"},
+        "extra_fields": {"read_to": "2025-03-01T12:00:00.000Z"},
+    }
+    window, plain = WindowSlice(**parts), StreamSlice(**parts)
+
+    assert window == plain and hash(window) == hash(plain) == hash(window)
+    newest = {window: "2025-01-02T00:00:00.000Z"}
+    assert newest[plain] == "2025-01-02T00:00:00.000Z"  # the CDK's cursor looks windows up either way
+
+
+def test_remembered_environment_settings_are_the_sessions_own(monkeypatch):
+    import requests
+
+    from source_bill.partitions import remember_environment
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "skip.example")
+    session, reference = requests.Session(), requests.Session()
+    remember_environment(session)
+    remember_environment(session)  # idempotent
+
+    for url in ("https://gateway.example/connect/v3/invoices?max=100", "https://skip.example/v3/x"):
+        for _ in range(2):  # asked, then remembered
+            assert session.merge_environment_settings(url, {}, None, None, None) == (
+                reference.merge_environment_settings(url, {}, None, None, None)
+            )
+    own = {"https": "http://other.example:8080"}
+    assert session.merge_environment_settings("https://gateway.example/", dict(own), None, None, None) == (
+        reference.merge_environment_settings("https://gateway.example/", dict(own), None, None, None)
+    )
