@@ -26,6 +26,7 @@ from integration_tests.reliability.harness import (
     describe,
     first_sync_catalog,
     latest_states,
+    newest_versions,
     run_sync,
     scaled_time,
     stored_versions,
@@ -86,18 +87,6 @@ def _cases() -> Iterator[object]:
             yield pytest.param(row, auth_type, id=f"{row.name} | {auth_type}", marks=marks)
 
 
-def _newest(*runs: SyncRun) -> dict[tuple[str, str], str | None]:
-    newest: dict[tuple[str, str], str | None] = {}
-    for run in runs:
-        for stream, record_id, updated in run.records:
-            current = newest.get((stream, record_id))
-            if (stream, record_id) not in newest or (
-                updated is not None and (current is None or updated > current)
-            ):
-                newest[(stream, record_id)] = updated
-    return newest
-
-
 def _warnings(*runs: SyncRun) -> str:
     return "\n".join(
         log.log.message
@@ -148,7 +137,7 @@ def test_given_a_bill_that_deviates_when_syncing_then_nothing_is_lost_or_twice_a
         delivered_by_full = {(stream, record_id) for stream, record_id, _ in full.records}
         missing = set(current) - delivered_by_full
         assert not missing, f"the full sync missed {sorted(missing)[:5]} ({len(missing)} in all)"
-    newest = _newest(full, incremental)
+    newest = newest_versions(full, incremental)
     # Versions compare where the records carry `updatedTime` (some Spend & Expense objects show none).
     timed = {stream for stream, _, updated in full.records if updated is not None}
     stale = {

@@ -24,6 +24,7 @@ from integration_tests.reliability.harness import (
     describe,
     first_sync_catalog,
     latest_states,
+    newest_versions,
     run_sync,
     scaled_time,
     stored_versions,
@@ -68,18 +69,6 @@ def _sync(
     run = run_sync(config, catalog, state)
     assert run.succeeded, describe([run])
     return run, _token_requests(server) - before
-
-
-def _newest(*runs: SyncRun) -> dict[tuple[str, str], str | None]:
-    newest: dict[tuple[str, str], str | None] = {}
-    for run in runs:
-        for stream, record_id, updated in run.records:
-            current = newest.get((stream, record_id))
-            if (stream, record_id) not in newest or (
-                updated is not None and (current is None or updated > current)
-            ):
-                newest[(stream, record_id)] = updated
-    return newest
 
 
 def _write_changes(server: EmulatorServer) -> list[tuple[str, str]]:
@@ -127,7 +116,7 @@ def test_given_short_lived_tokens_when_syncing_full_then_incremental_with_oauth_
     assert not incremental.duplicates(), (
         f"twice within the incremental sync: {list(incremental.duplicates())[:5]}"
     )
-    newest = _newest(full, incremental)
+    newest = newest_versions(full, incremental)
     # Versions compare where the records carry `updatedTime` (some Spend & Expense objects show none).
     timed = {stream for stream, _, updated in full.records if updated is not None}
     stale = {

@@ -28,6 +28,7 @@ from integration_tests.reliability.harness import (
     SyncRun,
     first_sync_catalog,
     latest_states,
+    newest_versions,
     run_sync,
     scaled_time,
 )
@@ -41,18 +42,6 @@ ADDRESS = {
     "zipOrPostalCode": "78701",
     "country": "US",
 }
-
-
-def newest_versions(*runs: SyncRun) -> dict[tuple[str, str], str | None]:
-    """The newest `updatedTime` delivered per (stream, id) over `runs` (what a deduplicating
-    destination ends up with)."""
-    newest: dict[tuple[str, str], str | None] = {}
-    for run in runs:
-        for stream, record_id, updated in run.records:
-            current = newest.get((stream, record_id))
-            if current is None or (updated is not None and updated > current):
-                newest[(stream, record_id)] = updated
-    return newest
 
 
 def current_versions(server: EmulatorServer, streams: list[str]) -> dict[tuple[str, str], str | None]:

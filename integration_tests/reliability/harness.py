@@ -244,6 +244,20 @@ def _key(data: Mapping[str, Any], stream: str) -> Key:
     return (stream, str(data["id"]), None if updated is None else str(updated))
 
 
+def newest_versions(*runs: SyncRun) -> dict[tuple[str, str], str | None]:
+    """The newest `updatedTime` delivered per (stream, id) over `runs`: what a deduplicating
+    destination ends up with (None for objects without one)."""
+    newest: dict[tuple[str, str], str | None] = {}
+    for run in runs:
+        for stream, record_id, updated in run.records:
+            current = newest.get((stream, record_id))
+            if (stream, record_id) not in newest or (
+                updated is not None and (current is None or updated > current)
+            ):
+                newest[(stream, record_id)] = updated
+    return newest
+
+
 def run_from_output(output: EntrypointOutput, seconds: float = 0.0) -> SyncRun:
     records = [_key(message.record.data, message.record.stream) for message in output.records]
     states = [message.state for message in output.state_messages]
