@@ -14,9 +14,9 @@ page; no client reads P pages at latency L faster than P x L / 3. To stay close 
     page instead of asking again (one request in all for a list of one page, e.g. the
     incremental sync of a list where nothing changed);
   - otherwise the page's time span gives the density of records there, the window ends after
-    a quarter of the pages estimated left (from 4 to 32 pages, at a whole second; the density
-    there grown as it grew since the stream's first page; while another stream is being cut too,
-    half of them and at least 16), and the next first page is fetched from that point. Each window
+    a quarter of the pages estimated left to cut in the sync, this stream's and the other streams'
+    (from 4 to 32 pages, at a whole second; the density there grown as it grew since the stream's
+    first page), and the next first page is fetched from that point. Each window
     asks for records up to now (so that its first request is the one made ahead) and stops at its
     end once a page proves the rest lies past it (`windows.py`); no page is fetched only to size
     them. Once a page of the stream came out of order, the rest is one window.
@@ -24,7 +24,7 @@ page; no client reads P pages at latency L faster than P x L / 3. To stay close 
     than BILL's slots: while one handles the page it just received, three are on the wire), and
     one more cut, its first page in hand. Few windows at once keep each one walking at most of a
     slot's pace (a large window among twenty walked at a seventh of one and finished alone at the
-    end); windows shrink as a stream's end nears, so the last ones finish together. Each window
+    end); windows shrink as the sync's end nears, so the last ones finish together. Each window
     costs about half a page more than its records (its last page reaches past its end).
 * Streams read one request per parent record (customer bank accounts, partner users and roles)
   are started last: their many one-page partitions fill the slots while the last windows of the
@@ -86,11 +86,6 @@ logger = logging.getLogger("airbyte")
 PAGES_PER_WINDOW = 4
 MAX_PAGES_PER_WINDOW = 32
 WINDOWS_AHEAD = 4
-#: While another stream is being cut into windows too, its windows fill the slots at this one's end:
-#: a window then holds half of the pages left, and at least `SHARED_PAGES_PER_WINDOW` (fewer windows,
-#: each costing about half a page more than its records).
-SHARED_WINDOWS_AHEAD = 2
-SHARED_PAGES_PER_WINDOW = 16
 #: The first window of a list spans at most this share of the time left (see `window_cut`).
 FIRST_WINDOW_SHARE = 1 / WINDOWS_AHEAD
 #: Seconds a thread runs before the interpreter lets another one take over (Python's default: 0.005).
@@ -367,28 +362,25 @@ def window_cut(
     end: datetime,
     page_size: int,
     first: PageSpan | None = None,
-    shared: bool = False,
+    elsewhere: float = 0.0,
 ) -> datetime:
     """Where the window that starts with `page` should end.
 
-    A window holds `1 / WINDOWS_AHEAD` of the pages left up to `end` at the page's density, and
-    from `PAGES_PER_WINDOW` to `MAX_PAGES_PER_WINDOW` pages: large windows while much is left,
-    small ones at the end, so that the last windows read in parallel finish together. Where the
+    A window holds `1 / WINDOWS_AHEAD` of the pages left to cut in the sync (this stream's up to
+    `end` at the page's density, and `elsewhere`, the other streams'), and from `PAGES_PER_WINDOW`
+    to `MAX_PAGES_PER_WINDOW` pages: large windows while much is left, small ones at the end of the
+    sync, so that the last windows read in parallel finish together. Where the
     density grew since the first page of the previous window, the window is shortened to what that
     growth puts in it (never lengthened: a density measured on one page is noisy). The first window
     gets at most `FIRST_WINDOW_SHARE` of the time left: a list of a growing business is sparse at
     its start, and its first page alone would make the first window far too long. The cut is a
     whole millisecond after the page's last record (a window holds at least its first page); `end`
-    means one window to the end. `shared`: other streams are being cut into windows too (their
-    windows keep the slots busy while this stream's last ones finish): larger windows, fewer of them.
+    means one window to the end.
     """
     density = page.density
     left = (end - page.oldest).total_seconds()
-    share, least = (
-        (SHARED_WINDOWS_AHEAD, SHARED_PAGES_PER_WINDOW) if shared else (WINDOWS_AHEAD, PAGES_PER_WINDOW)
-    )
-    pages = _records_left(page, first, left) / page_size / share
-    target = min(MAX_PAGES_PER_WINDOW, max(least, pages)) * page_size
+    pages = (_records_left(page, first, left) / page_size + elsewhere) / WINDOWS_AHEAD
+    target = min(MAX_PAGES_PER_WINDOW, max(PAGES_PER_WINDOW, pages)) * page_size
     seconds = target / density
     if previous is None:
         seconds = min(seconds, left * FIRST_WINDOW_SHARE)
@@ -427,7 +419,8 @@ def _whole_second_from(moment: datetime) -> datetime:
 
 
 class _Windows:
-    """The windows of the sync: the slicers cutting them, and the windows cut and not closed yet.
+    """The windows of the sync: the pages each slicer has left to cut, and the windows cut and not
+    closed yet.
 
     Every windowed stream of a sync shares `OPEN_WINDOWS` walks (plus `WINDOWS_READY` cut ahead):
     BILL's 3 slots are shared by all streams, and each open window walks at its share of them, so a
@@ -435,7 +428,7 @@ class _Windows:
     """
 
     def __init__(self) -> None:
-        self._slicers: set[int] = set()
+        self._left: dict[int, float] = {}  # id() of a slicer cutting windows -> its pages left to cut
         self._open: set[int] = set()  # id() of the windows cut and not closed yet
         self._changed = threading.Condition()
 
@@ -447,16 +440,17 @@ class _Windows:
 
     def add(self, slicer: object) -> None:
         with self._changed:
-            self._slicers.add(id(slicer))
+            self._left[id(slicer)] = 0.0
 
     def remove(self, slicer: object) -> None:
         with self._changed:
-            self._slicers.discard(id(slicer))
+            self._left.pop(id(slicer), None)
 
-    def shared(self, slicer: object) -> bool:
-        """True while another slicer than `slicer` is cutting windows."""
+    def left_elsewhere(self, slicer: object, pages: float) -> float:
+        """Note that `slicer` has about `pages` pages left to cut; the pages the others have left."""
         with self._changed:
-            return bool(self._slicers - {id(slicer)})
+            self._left[id(slicer)] = pages
+            return sum(left for key, left in self._left.items() if key != id(slicer))
 
     def opened(self, window: object) -> None:
         with self._changed:
@@ -576,13 +570,11 @@ class UpdatedTimeWindows:
             sized = more and count < MAX_WINDOWS and not self._order.unordered
             page = PageSpan.of(records) if sized else None
             first = first or page
-            cut = (
-                window_cut(
-                    page, previous, end, int(params.get("max") or len(records)), first, _WINDOWS.shared(self)
-                )
-                if page
-                else end
-            )
+            cut = end
+            if page is not None:
+                size = int(params.get("max") or len(records))
+                own = _records_left(page, first, (end - page.oldest).total_seconds()) / size
+                cut = window_cut(page, previous, end, size, first, _WINDOWS.left_elsewhere(self, own))
             if cut >= end:
                 _WINDOWS.opened(piece)
                 yield piece

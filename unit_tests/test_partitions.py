@@ -150,6 +150,19 @@ def test_window_cut_holds_a_share_of_what_is_left_in_between():
     assert (cut - second.oldest) / (end - second.oldest) == pytest.approx(1 / WINDOWS_AHEAD, rel=0.01)
 
 
+def test_window_cut_counts_the_pages_other_streams_have_left_to_cut():
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    first = _span(start, 60.0)
+    second = _span(start + timedelta(hours=20), 60.0)
+    end = second.oldest + timedelta(minutes=8_000)  # 80 pages left in this stream: windows of 20
+
+    alone = window_cut(second, first, end, 100, first)
+    among_others = window_cut(second, first, end, 100, first, elsewhere=48.0)  # 128 pages in the sync
+
+    assert (alone - second.oldest).total_seconds() == pytest.approx(20 * 100 * 60.0, rel=0.01)
+    assert (among_others - second.oldest).total_seconds() == pytest.approx(32 * 100 * 60.0, rel=0.01)
+
+
 def test_window_cut_growth_since_the_first_page_means_more_left_and_larger_windows():
     start = datetime(2024, 1, 1, tzinfo=UTC)
     first = _span(start, 120.0)
