@@ -109,7 +109,7 @@ class BillContext:
 
     def gate(self) -> Gate:
         """The request slots every request of these credentials shares (BILL's 3 in flight)."""
-        return shared_gate(self.session_key, self.max_in_flight)
+        return shared_gate(self.session_key, self.max_in_flight, self.credentials.login_budget_key)
 
     def redact(self, text: str) -> str:
         return redact(text, self.credentials.secrets)

@@ -277,3 +277,9 @@ def _validate(config: Mapping[str, Any]) -> None:
             raise ConfigError(
                 "The organization ID must start with 008. Copy it from BILL (Settings > Profiles) or the developer portal."
             )
+        credentials = config["credentials"]
+        if credentials.get("all_organizations") and credentials.get("organization_ids"):
+            raise ConfigError(
+                "Give either 'organization_ids' (the organizations to read) or 'all_organizations' (every organization "
+                "BILL lists for the user), not both."
+            )

@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import requests
 from airbyte_cdk.models import (
     AirbyteCatalog,
     AirbyteConnectionStatus,
@@ -23,9 +24,12 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from . import cdk_internals as cdk
 from .check import check_connection, discoverable_products
-from .client.auth import OAUTH, auth_type_of
+from .client.auth import AP_AR, OAUTH, auth_type_of
+from .client.client import BillClient
 from .client.errors import BillApiError
-from .client.sessions import reset_shared_sessions
+from .client.gate import gate_session
+from .client.pagination import RepeatedCursorError
+from .client.sessions import LoginLimitError, reset_shared_sessions
 from .components import as_traced, bill_context
 from .config import (
     OAUTH_PRODUCTS_KEY,
@@ -34,6 +38,16 @@ from .config import (
     request_timeout,
     spec_error,
     validate_config,
+)
+from .organization_reads import OrganizationReads
+from .organization_states import OrganizationStates, states_of
+from .organizations import (
+    client_organizations,
+    config_for,
+    first_organization,
+    listed_organizations,
+    login_organizations,
+    reads_many,
 )
 from .partitions import schedule, tune_streams
 from .state import check_states
@@ -171,15 +185,82 @@ class SourceBill(cdk.DeclarativeSourceHooks):
             validate_config(prepared)
         except ConfigError as error:
             raise error.traced() from None
-        if state:
-            state, notes = check_states(state, [configured.stream.name for configured in catalog.streams])
-            for note in notes:
-                logger.warning(note)
-        # One login per sync: forget sessions left over from an earlier operation in this process.
+        # One login per organization and sync: forget sessions left over from an earlier operation.
         reset_shared_sessions()
+        if reads_many(prepared):
+            yield from _read_organizations(logger, config, prepared, catalog, state)
+            return
+        if state and auth_type_of(prepared) == AP_AR:
+            organization_id = first_organization(prepared)  # a state kept per organization: this one's
+            state = states_of(state, organization_id, organization_id)
+        state = _checked_states(state, catalog, logger)
         sign_in_before_reading(prepared)
         source = self._built_for(config, catalog, state)
         yield from ConcurrentDeclarativeSource.read(source, logger, cdk.source_config(source), catalog, state)
+
+
+def _checked_states(
+    state: list[AirbyteStateMessage] | None, catalog: ConfiguredAirbyteCatalog, logger: logging.Logger
+) -> list[AirbyteStateMessage] | None:
+    if not state:
+        return state
+    state, notes = check_states(state, [configured.stream.name for configured in catalog.streams])
+    for note in notes:
+        logger.warning(note)
+    return state
+
+
+def _read_organizations(
+    logger: logging.Logger,
+    config: Mapping[str, Any],
+    prepared: Mapping[str, Any],
+    catalog: ConfiguredAirbyteCatalog,
+    state: list[AirbyteStateMessage] | None,
+) -> Iterator[AirbyteMessage]:
+    """Read each organization the config names (or every one BILL lists for the user) side by side."""
+    first = first_organization(prepared)
+    organizations = listed_organizations(prepared)
+    if organizations is None:
+        organizations = reachable_organizations(prepared)
+    logger.info(f"Reading {len(organizations)} BILL organizations: {', '.join(organizations)}")
+
+    def read_one(organization_id: str) -> Iterator[AirbyteMessage]:
+        own_state = _checked_states(states_of(state, organization_id, first), catalog, logger)
+        own_config = config_for(config, organization_id)
+        sign_in_before_reading(prepare_config(own_config))
+        source = SourceBill(catalog=catalog, config=own_config, state=own_state)
+        yield from ConcurrentDeclarativeSource.read(
+            source, logger, cdk.source_config(source), catalog, own_state
+        )
+
+    reads = OrganizationReads(
+        organizations,
+        [configured.stream.name for configured in catalog.streams],
+        read_one,
+        OrganizationStates(state, organizations, first),
+        logger,
+    )
+    yield from reads.messages()
+
+
+def reachable_organizations(config: Mapping[str, Any]) -> list[str]:
+    """The client organizations BILL lists for the user, asked after signing in to `organization_id`."""
+    sign_in_before_reading(config)
+    context = bill_context(config)
+    http = requests.Session()
+    gate_session(http, context.gate())
+    client = BillClient.from_config(config, http=http, session_manager=context.sessions())
+    try:
+        entries = login_organizations(client)
+    except (BillApiError, LoginLimitError, RepeatedCursorError, requests.RequestException) as error:
+        raise as_traced(error, context) from None
+    organizations = client_organizations(entries)
+    if not organizations:
+        raise ConfigError(
+            "BILL lists no organization this user can read (GET /v3/login/organizations), so 'all_organizations' "
+            "reads nothing. Name the organizations in 'organization_ids' instead."
+        ).traced()
+    return organizations
 
 
 def _oauth_products(config: Mapping[str, Any], logger: logging.Logger) -> list[str]:

@@ -108,6 +108,16 @@ EXTRA_FIELDS: Mapping[str, Mapping[str, Mapping[str, Any]]] = {
     "partner_roles": {"organizationId": _STRING},
 }
 
+#: Streams read per partner or Spend & Expense company, not per AP/AR organization: their records
+#: get no `organizationId` from the connector (source_bill/organization_tag.py).
+_NOT_PER_ORGANIZATION = frozenset({"organizations", "partner_users", "partner_roles"})
+
+
+def per_organization(stream: str) -> bool:
+    """Whether the connector tags the stream's records with their AP/AR `organizationId`."""
+    return not stream.startswith("spend_") and stream not in _NOT_PER_ORGANIZATION
+
+
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -244,6 +254,8 @@ def stream_schema(stream: str, examples: Mapping[str, list[Any]]) -> dict[str, A
     body = object_schema(records)
     for name, extra in EXTRA_FIELDS.get(stream, {}).items():
         body["properties"].setdefault(name, nullable(extra))
+    if per_organization(stream):
+        body["properties"].setdefault("organizationId", nullable(_STRING))
     key = PRIMARY_KEYS.get(stream, "id")
     if key not in body["properties"]:
         raise SystemExit(f"{stream}: the collection's examples have no {key}, the stream's primary key")

@@ -55,6 +55,8 @@ def test_given_public_contract_then_names_are_exact():
         "console_api_token",
         "organization_id",
         "dev_key",
+        "organization_ids",
+        "all_organizations",
     }
     assert set(VARIANTS["partner"]["properties"]) == {"auth_type", "username", "password", "app_key"}
     assert set(VARIANTS["spend_expense"]["properties"]) == {"auth_type", "api_token"}

@@ -33,8 +33,10 @@ class Gate:
     slot is handed to the longest-waiting thread.
     """
 
-    def __init__(self, permits: int = MAX_CONCURRENT_REQUESTS) -> None:
+    def __init__(self, permits: int = MAX_CONCURRENT_REQUESTS, budget_key: str | None = None) -> None:
         self.permits = max(1, int(permits))
+        #: Whose hourly request budget this is (BILL counts per developer key, across organizations).
+        self.budget_key = budget_key
         self._free = self.permits
         self._waiters: deque[threading.Lock] = deque()
         self._lock = threading.Lock()
@@ -51,6 +53,15 @@ class Gate:
                 self._uncounted.append(request)
                 return
         budget.acquire_call(request)
+
+    def shared_budget(self, budget: Any) -> Any:
+        """The call budget of this gate's `budget_key` for the sync: the first one brought (by any
+        organization's streams), so that every organization read with one developer key counts its
+        calls in one hourly budget."""
+        if budget is None or self.budget_key is None:
+            return budget
+        with _gates_lock:
+            return _budgets.setdefault(self.budget_key, budget)
 
     def use_budget(self, budget: Any) -> None:
         """Make `budget` the sync's call budget, counting the calls sent before it arrived."""
@@ -94,23 +105,27 @@ class Gate:
 _MAX_UNCOUNTED = 16
 
 _gates: dict[tuple[str, int], Gate] = {}
+_budgets: dict[str, Any] = {}
 _gates_lock = threading.Lock()
 
 
-def shared_gate(key: str, permits: int = MAX_CONCURRENT_REQUESTS) -> Gate:
-    """The process-wide slots for `key` (one per API root and credentials)."""
+def shared_gate(key: str, permits: int = MAX_CONCURRENT_REQUESTS, budget_key: str | None = None) -> Gate:
+    """The process-wide slots for `key` (one per API root and credentials: per organization), whose
+    calls count in the hourly budget of `budget_key` (the developer key)."""
     permits = max(1, int(permits))
     with _gates_lock:
         gate = _gates.get((key, permits))
         if gate is None:
-            gate = _gates[(key, permits)] = Gate(permits)
+            gate = _gates[(key, permits)] = Gate(permits, budget_key)
         return gate
 
 
 def reset_gates() -> None:
-    """Forget every gate (start of a sync; a sync never starts while another one has requests out)."""
+    """Forget every gate and budget (start of a sync; a sync never starts while another one has
+    requests out)."""
     with _gates_lock:
         _gates.clear()
+        _budgets.clear()
 
 
 class GatedAdapter(BaseAdapter):
@@ -152,7 +167,7 @@ def gate_session(session: requests.Session, gate: Gate) -> None:
     counts calls when asked for, the gate counts them on the wire (see `GatedAdapter`). A session
     without one (the sign-in's) counts its calls in the budget the streams' sessions brought.
     """
-    budget = move_session_call_budget(session, _NO_BUDGET)
+    budget = gate.shared_budget(move_session_call_budget(session, _NO_BUDGET))
     adapters: Mapping[str, BaseAdapter] = dict(session.adapters)
     for prefix, adapter in adapters.items():
         if isinstance(adapter, GatedAdapter):
