@@ -18,8 +18,10 @@ from . import messages
 from .client.auth import AP_AR, OAUTH, OAUTH_PRODUCTS, PARTNER, SPEND_EXPENSE, auth_type_of
 from .client.client import BillClient
 from .client.errors import BillApiError, ErrorBody, ErrorKind, Failure, redact
+from .client.pagination import RepeatedCursorError
 from .client.sessions import LoginLimitError
 from .config import ConfigError, validate_config
+from .organizations import client_organizations, listed_organizations, login_organizations, reads_many
 
 #: The list each auth type (with OAuth: each product) reads to prove access (one record).
 CHECK_PATHS: Mapping[str, str] = {
@@ -131,9 +133,34 @@ def check_connection(
             reach = product_reach(client)
             return bool(reach.reached), reach.summary()
         _read_one(client, CHECK_PATHS[str(auth_type)])
-    except (BillApiError, LoginLimitError, requests.RequestException) as error:
+        if reads_many(config):
+            return organizations_reached(client, config)
+    except (BillApiError, LoginLimitError, RepeatedCursorError, requests.RequestException) as error:
         return False, _explain(error, client)
     return True, None
+
+
+def organizations_reached(client: BillClient, config: Mapping[str, Any]) -> tuple[bool, str | None]:
+    """Whether BILL lists, for the signed-in user, every organization the config names (with
+    `all_organizations`: at least one), and which are read."""
+    entries = login_organizations(client)
+    wanted = listed_organizations(config)
+    if wanted is None:
+        readable = client_organizations(entries)
+        if not readable:
+            return False, (
+                "BILL lists no organization this user can read (GET /v3/login/organizations), so "
+                "'all_organizations' would read nothing. Name the organizations in 'organization_ids' instead."
+            )
+        return True, f"{len(readable)} organizations will be read: {', '.join(readable)}."
+    listed = {entry.id for entry in entries}
+    missing = [organization for organization in wanted if organization not in listed]
+    if missing:
+        return False, (
+            f"BILL does not list {', '.join(missing)} among the organizations this user can reach "
+            "(GET /v3/login/organizations). Check the IDs, and that the user has API access there."
+        )
+    return True, f"{len(wanted)} organizations will be read: {', '.join(wanted)}."
 
 
 def discoverable_products(config: Mapping[str, Any]) -> tuple[list[str], str | None]:
