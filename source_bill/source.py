@@ -26,7 +26,6 @@ from .check import check_connection, discoverable_products
 from .client.auth import OAUTH, auth_type_of
 from .client.errors import BillApiError
 from .client.sessions import reset_shared_sessions
-from .components import as_traced, bill_context
 from .config import (
     OAUTH_PRODUCTS_KEY,
     ConfigError,
@@ -35,8 +34,10 @@ from .config import (
     spec_error,
     validate_config,
 )
-from .partitions import schedule, tune_streams
+from .context import as_traced, bill_context
+from .scheduling import schedule
 from .state import check_states
+from .tuning import tune_streams
 
 MANIFEST_PATH = Path(__file__).with_name("manifest.yaml")
 #: Records (and other messages) read but not yet written, at most: about ten pages.
