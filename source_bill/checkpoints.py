@@ -1,7 +1,7 @@
 """State saved inside a window, so that a sync killed mid-window reads at most a page again.
 
 The CDK's cursor saves a stream's state when a partition (an `updatedTime` window, see
-`partitions.py`) has been read completely; a sync killed in the middle of a window of a hundred
+`window_slicer.py`) has been read completely; a sync killed in the middle of a window of a hundred
 pages read the whole window again. BILL returns a window's records sorted on `updatedTime`
 (ascending, the windows ask for it), so once a record at time t has been handed on, every record
 of that window before t has been too: the window is read from its start up to t - 1 ms. That is

@@ -17,7 +17,7 @@ import requests
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.sources.types import Config
 
-from .components import parsed_body
+from .bodies import parsed_body
 
 CURSOR_FIELD = "updatedTime"
 

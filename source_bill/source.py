@@ -30,7 +30,6 @@ from .client.errors import BillApiError
 from .client.gate import gate_session
 from .client.pagination import RepeatedCursorError
 from .client.sessions import LoginLimitError, reset_shared_sessions
-from .components import as_traced, bill_context
 from .config import (
     OAUTH_PRODUCTS_KEY,
     ConfigError,
@@ -39,6 +38,7 @@ from .config import (
     spec_error,
     validate_config,
 )
+from .context import as_traced, bill_context
 from .organization_reads import OrganizationReads
 from .organization_states import OrganizationStates, states_of
 from .organizations import (
@@ -49,8 +49,9 @@ from .organizations import (
     login_organizations,
     reads_many,
 )
-from .partitions import schedule, tune_streams
+from .scheduling import schedule
 from .state import check_states
+from .tuning import tune_streams
 
 MANIFEST_PATH = Path(__file__).with_name("manifest.yaml")
 #: Records (and other messages) read but not yet written, at most: about ten pages.

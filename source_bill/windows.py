@@ -1,6 +1,6 @@
 """Reading one `updatedTime` window of a BILL list, and the checks that make its shortcuts safe.
 
-A window split off a long list (`partitions.UpdatedTimeWindows`) asks BILL for records from its
+A window split off a long list (`window_slicer.UpdatedTimeWindows`) asks BILL for records from its
 `start_time` up to `read_to` (the end of the whole stretch: so that its first page is the very
 request made to size it), sorted on `updatedTime`, and keeps those up to its `end_time`. Two
 shortcuts rest on BILL's documented order, and each is checked on every page:
@@ -51,7 +51,7 @@ def whole_second(moment: datetime) -> datetime:
 
 
 #: The last `updatedTime` parsed in BILL's own shape, and its datetime: the cursor parses the same
-#: string right after the record filter (`partitions.fast_timestamps`), in the same thread.
+#: string right after the record filter (`cursor_timestamps.fast_timestamps`), in the same thread.
 last_parsed: tuple[Any, datetime] = (object(), datetime.min)  # nothing parsed yet
 
 
@@ -81,7 +81,7 @@ def record_time(value: Any) -> datetime | None:
 @dataclass
 class WindowOrder:
     """What a stream's pages showed of BILL's order, shared by its paginator, slicer and state
-    saves (wired by `partitions.tune_streams`)."""
+    saves (wired by `tuning.tune_streams`)."""
 
     stream: str
     unordered: bool = False  # some page came out of order, to the second
@@ -232,7 +232,7 @@ def window_bounds(stream_slice: StreamSlice | None) -> tuple[datetime, datetime]
 class BillWindowFilter(RecordFilter):
     """Keeps the records inside the slice's `updatedTime` bounds, whatever BILL's filter returned."""
 
-    #: Set by `partitions.tune_streams`: the stream's walks, which check BILL's order.
+    #: Set by `tuning.tune_streams`: the stream's walks, which check BILL's order.
     window_walks: WindowWalks | None = None
 
     def filter_records(

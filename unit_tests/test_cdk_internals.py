@@ -17,8 +17,8 @@ from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
 
 from source_bill import cdk_internals
 from source_bill.cdk_internals import CDK_VERSION, INTERNALS, Internal
-from source_bill.partitions import tune_streams
 from source_bill.source import SourceBill
+from source_bill.tuning import tune_streams
 from unit_tests.integration.config import ConfigBuilder
 
 

@@ -12,14 +12,12 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import Resp
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from freezegun import freeze_time
 
-from source_bill.components import (
-    BillAuthenticator,
-    BillBackoffStrategy,
-    BillCursorPagination,
-    BillErrorHandler,
-    bill_context,
-)
+from source_bill.authenticator import BillAuthenticator
+from source_bill.backoff import BillBackoffStrategy
 from source_bill.config import prepare_config
+from source_bill.context import bill_context
+from source_bill.error_handler import BillErrorHandler
+from source_bill.paginator import BillCursorPagination
 from unit_tests.integration.config import API_TOKEN, ConfigBuilder
 
 

@@ -17,7 +17,7 @@ import pytest
 import requests
 from airbyte_cdk.sources.types import StreamSlice
 
-from source_bill.components import BillCursorPagination
+from source_bill.paginator import BillCursorPagination
 from source_bill.windows import BillWindowFilter, WindowOrder, WindowWalks
 from unit_tests.bill_list import (
     NOW_MS,
