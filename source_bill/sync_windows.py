@@ -1,5 +1,8 @@
-"""The windows of the whole sync, all streams together: the pages each slicer has left to cut (a
-window's size counts the other streams' too) and the windows cut and not closed yet.
+"""The windows of one organization's read, all streams together: the pages each slicer has left to
+cut (a window's size counts the other streams' too) and the windows cut and not closed yet.
+
+BILL's 3 request slots are per organization, so each organization read in a sync
+(`organization_reads.py`) has windows of its own.
 
 The sync has `OPEN_WINDOWS` windows being read at once (one reader more than BILL's slots: while
 one handles the page it just received, three are on the wire), and `WINDOWS_READY` more cut, its
@@ -72,5 +75,15 @@ class SyncWindows:
             )
 
 
-#: The sync's windows, shared by every slicer of the process (`tuning.tune_streams` resets them).
-SYNC_WINDOWS = SyncWindows()
+_windows: dict[str, SyncWindows] = {}
+_windows_lock = threading.Lock()
+
+
+def windows_of(key: str) -> SyncWindows:
+    """The windows of one organization's read (`key`: its API root and credentials, the key of its
+    request slots), shared by every slicer of that read."""
+    with _windows_lock:
+        found = _windows.get(key)
+        if found is None:
+            found = _windows[key] = SyncWindows()
+        return found

@@ -39,7 +39,7 @@ from .context import bill_context
 from .cursor_timestamps import fast_timestamps
 from .environment_settings import remember_environment
 from .paginator import BillCursorPagination
-from .sync_windows import SYNC_WINDOWS
+from .sync_windows import windows_of
 from .window_slicer import UpdatedTimeWindows
 from .windows import BillWindowFilter, WindowOrder, WindowWalks
 
@@ -55,7 +55,8 @@ def tune_streams(streams: Iterable[Any], config: Mapping[str, Any]) -> None:
         return  # no usable credentials: nothing will be read (discover and spec need no tuning)
     gate = context.gate()
     quick_thread_switches()
-    SYNC_WINDOWS.reset()
+    sync_windows = windows_of(context.session_key)  # this organization's
+    sync_windows.reset()
     page_size = int(config.get("page_size") or MAX_PAGE_SIZE)  # the config has its default filled in
     for stream in streams:
         if not isinstance(stream, DefaultStream):
@@ -72,7 +73,7 @@ def tune_streams(streams: Iterable[Any], config: Mapping[str, Any]) -> None:
         generator = cdk.partition_generator(stream)
         if isinstance(generator, StreamSlicerPartitionGenerator):
             order = WindowOrder(stream.name)
-            windows = UpdatedTimeWindows.for_stream(stream.name, generator, order)
+            windows = UpdatedTimeWindows.for_stream(stream.name, generator, order, sync_windows)
             if windows is None or not cdk.replace_generator_slicer(generator, windows):
                 continue
             walks = _check_pages(generator, order) if windows.split else None

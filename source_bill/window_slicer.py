@@ -39,7 +39,7 @@ from . import cdk_internals as cdk
 from .bodies import parsed_body
 from .client.timestamps import format_cursor, parse_timestamp
 from .replays import Replays
-from .sync_windows import SYNC_WINDOWS
+from .sync_windows import SyncWindows
 from .window_sizing import MILLISECOND, PageSpan, records_left, whole_second_from, window_cut
 from .windows import CURSOR_FIELD, END, READ_TO, START, WindowOrder
 
@@ -59,6 +59,7 @@ class UpdatedTimeWindows:
         retriever: Any,
         order: WindowOrder,
         split: bool = True,
+        windows: SyncWindows | None = None,
     ) -> None:
         #: False for a list BILL filters on updatedTime but does not sort by it: read in the cursor's
         #: slices as they are, each asked up to the whole second after its end.
@@ -68,24 +69,30 @@ class UpdatedTimeWindows:
         self._requester: HttpRequester = retriever.requester
         self._paginator = retriever.paginator
         self._order = order
+        #: The windows of this organization's read, all streams together.
+        self._sync_windows = windows if windows is not None else SyncWindows()
         if split:
             self._watch_closes()
 
     def _watch_closes(self) -> None:
         """Count the stream's windows closed by the CDK (its cursor closes each window read)."""
-        close = self._cursor.close_partition
+        close, windows = self._cursor.close_partition, self._sync_windows
 
         def close_partition(partition: Any) -> None:
             try:
                 close(partition)
             finally:
-                SYNC_WINDOWS.closed(partition.to_slice())
+                windows.closed(partition.to_slice())
 
         self._cursor.close_partition = close_partition  # type: ignore[method-assign]
 
     @classmethod
     def for_stream(
-        cls, name: str, generator: StreamSlicerPartitionGenerator, order: WindowOrder
+        cls,
+        name: str,
+        generator: StreamSlicerPartitionGenerator,
+        order: WindowOrder,
+        windows: SyncWindows | None = None,
     ) -> UpdatedTimeWindows | None:
         """The slicer for a stream, or None when its list is not filtered on updatedTime up to a
         window's `read_to`; one that cuts no windows when the list is not sorted on updatedTime."""
@@ -104,17 +111,18 @@ class UpdatedTimeWindows:
         filters = str(params.get("filters"))
         if f'{CURSOR_FIELD}:lte:"{later}"' not in filters:
             return None
-        return cls(name, cursor, retriever, order, split=params.get("sort") == f"{CURSOR_FIELD}:asc")
+        split = params.get("sort") == f"{CURSOR_FIELD}:asc"
+        return cls(name, cursor, retriever, order, split=split, windows=windows)
 
     def stream_slices(self) -> Iterable[StreamSlice]:
         # The stretches left to read, taken at once: the cursor walks its saved intervals by index
         # as it goes, and windows closed (or saved, `checkpoints.py`) meanwhile merge them.
-        SYNC_WINDOWS.add(self)
+        self._sync_windows.add(self)
         try:
             for window in list(self._cursor.stream_slices()):
                 yield from self._windows(window)
         finally:
-            SYNC_WINDOWS.remove(self)
+            self._sync_windows.remove(self)
 
     def _windows(self, window: StreamSlice) -> Iterator[StreamSlice]:
         lower, upper = window.cursor_slice.get(START), window.cursor_slice.get(END)
@@ -150,13 +158,15 @@ class UpdatedTimeWindows:
             if page is not None:
                 size = int(params.get("max") or len(records))
                 own = records_left(page, first, (end - page.oldest).total_seconds()) / size
-                cut = window_cut(page, previous, end, size, first, SYNC_WINDOWS.left_elsewhere(self, own))
+                cut = window_cut(
+                    page, previous, end, size, first, self._sync_windows.left_elsewhere(self, own)
+                )
             if cut >= end:
-                SYNC_WINDOWS.opened(piece)
+                self._sync_windows.opened(piece)
                 yield piece
                 return
             cut_off = self._slice(window, lower, format_cursor(cut - MILLISECOND))
-            SYNC_WINDOWS.opened(cut_off)
+            self._sync_windows.opened(cut_off)
             yield cut_off
             if count == 1:
                 logger.info(
@@ -164,7 +174,7 @@ class UpdatedTimeWindows:
                 )
             lower, previous = format_cursor(cut), page
             # Cut ahead of the readers by a window only: each keeps its first page meanwhile.
-            if not SYNC_WINDOWS.wait_for_room():
+            if not self._sync_windows.wait_for_room():
                 logger.info(f"Stream {self._stream_name}: no window closed for a while; cutting on.")
 
     @staticmethod
