@@ -194,6 +194,20 @@ def test_given_the_max_cap_deviation_when_listing_then_smaller_pages_still_cover
         assert capped.counters()["deviations"]["max_cap"] >= 3
 
 
+def test_given_the_trailing_next_page_deviation_when_listing_then_the_last_page_leads_to_an_endless_empty_one():
+    settings = EmulatorSettings(scale="tiny", deviations=Deviations(trailing_next_page=True))
+    with running_emulator(settings) as trailing:
+        session = org_session(trailing)
+
+        first = listed(trailing, session).json()
+        empty = listed(trailing, session, page=first["nextPage"]).json()
+
+        assert [o["id"] for o in first["results"]] == trailing.organization_ids()
+        assert empty["results"] == [] and empty["nextPage"]
+        assert listed(trailing, session, page=empty["nextPage"]).json()["nextPage"] == empty["nextPage"]
+        assert trailing.counters()["deviations"]["trailing_next_page"] >= 2
+
+
 # -- signing in to each organization -------------------------------------------------------------------
 def test_given_the_same_login_when_signing_in_to_each_organization_then_each_session_acts_there(server):
     user_ids = set()
