@@ -1,6 +1,7 @@
 """The ASGI application: one pipeline every BILL call goes through.
 
-faults → body parsing → auth → limits → latency → backend handler → response. BILL's API lives
+faults → body parsing → auth → limits → (a console organization's session: its routes only) →
+latency → backend handler → response. BILL's API lives
 under /connect and its webhook API under /connect-events (each route says where: `Endpoint.base`);
 the OAuth token endpoint is served under /connect and at the gateway root (/authx/token).
 Admin routes (counters, clock, health) live outside /connect under /_emulator.
@@ -15,7 +16,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 
-from bill_emulator.backends import oauth
+from bill_emulator.backends import memberships, oauth
 from bill_emulator.backends.auth import (
     ORG,
     PARTNER,
@@ -126,6 +127,8 @@ class EmulatorApp:
             principal = self._authenticate(endpoint, headers)
             if endpoint.limits:
                 slot = self._enter_limits(endpoint, principal, parsed, headers)
+            if not endpoint.console:
+                memberships.refuse_in_console(emu.context(None), principal)
             if fault == "throttle":
                 emu.counters.fault(fault)
                 raise BillApiError("BDC_1322", status=emu.settings.limits.limit_status)

@@ -77,6 +77,20 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--scale", default="small", help="tiny | small | medium | large | <number of invoices>"
     )
+    serve.add_argument(
+        "--organizations",
+        type=int,
+        default=EmulatorSettings().organizations,
+        metavar="N",
+        help="organizations the main user signs in to: the main one and N-1 client organizations of an"
+        " Accountant Console (default 2)",
+    )
+    serve.add_argument(
+        "--org-scale",
+        default=str(EmulatorSettings().org_scale),
+        help="invoices in each organization but the main one: tiny | small | medium | large | <number>"
+        " (default 40)",
+    )
     serve.add_argument("--db", default=None, help="SQLite file to keep data in (default: in memory)")
     serve.add_argument("--latency-ms", type=float, default=0.0, help="added latency per request")
     serve.add_argument("--jitter-ms", type=float, default=0.0, help="random +/- latency per request")
@@ -153,9 +167,13 @@ def settings_from(args: argparse.Namespace) -> EmulatorSettings:
         attribute = _FAULTS[name]
         setattr(faults, attribute, int(value) if attribute == "expire_session_every" else value)
     deviations = Deviations(**dict(args.deviation))
+    if args.organizations < 1:
+        raise ValueError(f"--organizations must be at least 1, got {args.organizations}")
     return EmulatorSettings(
         seed=args.seed,
         scale=args.scale,
+        organizations=args.organizations,
+        org_scale=args.org_scale,
         db_path=args.db,
         host=args.host,
         port=args.port,
@@ -185,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = settings_from(args)
         settings.invoice_count  # noqa: B018 - validates --scale early
+        settings.org_invoice_count  # noqa: B018 - and --org-scale
     except ValueError as error:
         print(f"bill-emulator: {error}", file=sys.stderr)
         return 2

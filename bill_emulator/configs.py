@@ -17,14 +17,21 @@ CONFIG_FILES = {
 
 
 def connector_config(
-    credentials: Mapping[str, Any], base_url: str, auth_type: str, console: bool = False
+    credentials: Mapping[str, Any],
+    base_url: str,
+    auth_type: str,
+    console: bool = False,
+    organization_id: str | None = None,
 ) -> dict[str, Any]:
     """A ready-to-use source-bill config for one of the auth types (ap_ar, partner, spend_expense,
     oauth), from an emulator's credentials (`Emulator.credentials`, or GET /_emulator/credentials of a
     running one). `console=True` gives the ap_ar config with the Accountant Console API token
-    (`console_api_token`) in place of the password."""
+    (`console_api_token`) in place of the password; `organization_id` gives the ap_ar config of
+    another organization of the same user (the main one otherwise)."""
     if console and auth_type != "ap_ar":
         raise ValueError("console=True goes with auth type 'ap_ar' only")
+    if organization_id is not None and auth_type != "ap_ar":
+        raise ValueError("organization_id goes with auth type 'ap_ar' only")
     if auth_type == "ap_ar":
         c = credentials["ap_ar"]
         secret = {"console_api_token": c["console_api_token"]} if console else {"password": c["password"]}
@@ -32,7 +39,7 @@ def connector_config(
             "auth_type": "ap_ar",
             "username": c["username"],
             **secret,
-            "organization_id": c["organization_id"],
+            "organization_id": organization_id or c["organization_id"],
             "dev_key": c["dev_key"],
         }
     elif auth_type == "partner":

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import random
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from bill_emulator.query import ListQuery, Page, run_list, walk_ids
+from bill_emulator.query import ListQuery, Page, page_rows, run_list, walk_ids
 from bill_emulator.settings import Deviations, EmulatorSettings
 
 if TYPE_CHECKING:
@@ -43,6 +44,16 @@ class ListDeviations:
         if knobs.update_during_walk and page.next_token and "trailing_next_page" not in page.deviations:
             edited = self._edit_during_walk(ctx, resource, query, page, parent_id, knobs)
             self._counters.deviation("update_during_walk", edited)
+        return page
+
+    def run_rows(self, rows: Sequence[tuple[tuple[Any, ...], str]], query: ListQuery) -> Page:
+        """One page of a short list held in memory (`query.page_rows`), as a BILL with these deviations
+        answers it: `max_cap` and `trailing_next_page` act on it; the other knobs find no sort, filter
+        or update time to act on."""
+        knobs = self.knobs
+        page = page_rows(rows, query, knobs if knobs.any() else None)
+        for name in page.deviations:
+            self._counters.deviation(name)
         return page
 
     def _edit_during_walk(

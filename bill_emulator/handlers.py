@@ -68,6 +68,9 @@ class Endpoint:
     # objects, the token endpoint). Limit and server errors are BILL's envelope on every route.
     errors: str = "bill"
     base: str = CONNECT  # the gateway path the route is served under (CONNECT or CONNECT_EVENTS)
+    # Served in a session of an Accountant Console organization too; every other ORG route answers
+    # 403 BDC_1145 there, the console having no AP/AR data (backends/memberships.py).
+    console: bool = False
 
 
 def page_payload(page: Page) -> bytes:

@@ -42,7 +42,7 @@ def seeded_ids(seed: str, shard: str) -> Callable[[str], str]:
 class IdFactory:
     """Deterministic id generator for one emulator instance."""
 
-    def __init__(self, seed: int, shard: int = 1) -> None:
+    def __init__(self, seed: int | str, shard: int = 1) -> None:
         self._rng = random.Random(f"ids-{seed}")
         self._shard = shard
         self._issued: set[str] = set()

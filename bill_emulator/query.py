@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -323,18 +323,65 @@ def run_list(
         where.append(sql)
         params.extend(values)
 
-    limit = query.limit
-    if deviations is not None and 0 < deviations.max_cap < limit:
-        limit = deviations.max_cap
-        fired.add("max_cap")
+    limit = _page_limit(query, deviations, fired)
     order = ", ".join(f"{expr} {'DESC' if desc != backward else 'ASC'}" for expr, desc in keys)
     select_keys = ", ".join(expr for expr, _ in keys)
     sql = f"SELECT body, {select_keys} FROM records WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"
     params.append(limit + 1)
     rows = store.select_bodies(sql, params)
+    id_index = [expr for expr, _ in keys].index("id")
+    return _page(query, rows, limit, id_index, deviations, fired)
 
+
+def page_rows(
+    rows: Sequence[tuple[tuple[Any, ...], str]], query: ListQuery, deviations: Deviations | None = None
+) -> Page:
+    """One page of a short list held in memory, with the same keyset cursors, tokens and page rules as
+    `run_list`. `rows` are (sort keys, JSON body) in ascending key order, the last key being the id;
+    `query` comes from `parse_list_query` (its filters and sort are the caller's to apply)."""
+    fired: set[str] = set()
+    cursor = query.cursor
+    backward = bool(cursor and cursor.backward)
+    chosen = list(rows)
+    if cursor is not None:
+        if any(len(keys) != len(cursor.keys) for keys, _ in rows):
+            raise invalid_parameter("Invalid page token.")
+        mark = tuple(cursor.keys)
+        try:
+            if backward:
+                chosen = [r for r in rows if r[0] < mark or (cursor.inclusive and r[0] == mark)][::-1]
+            else:
+                chosen = [r for r in rows if r[0] > mark or (cursor.inclusive and r[0] == mark)]
+        except TypeError:  # a token whose keys are not of the list's types
+            raise invalid_parameter("Invalid page token.") from None
+    limit = _page_limit(query, deviations, fired)
+    served = [(body, *keys) for keys, body in chosen[: limit + 1]]
+    id_index = len(rows[0][0]) - 1 if rows else 0
+    return _page(query, served, limit, id_index, deviations, fired)
+
+
+def _page_limit(query: ListQuery, deviations: Deviations | None, fired: set[str]) -> int:
+    """How many rows a page holds: `max` (or the default), unless `max_cap` cuts it."""
+    if deviations is not None and 0 < deviations.max_cap < query.limit:
+        fired.add("max_cap")
+        return deviations.max_cap
+    return query.limit
+
+
+def _page(
+    query: ListQuery,
+    rows: list[tuple[Any, ...]],
+    limit: int,
+    id_index: int,
+    deviations: Deviations | None,
+    fired: set[str],
+) -> Page:
+    """A page from up to `limit + 1` rows (body, *sort keys) in the order the walk met them (backward:
+    nearest the cursor first): the bodies in list order and the nextPage and prevPage tokens."""
+    cursor = query.cursor
+    backward = bool(cursor and cursor.backward)
     more = len(rows) > limit
-    rows = rows[:limit]
+    rows = list(rows[:limit])
     if backward:
         rows.reverse()
     bodies = [row[0] for row in rows]
@@ -362,7 +409,7 @@ def run_list(
             prev_token = encode_cursor(first, query.fingerprint, True)
         else:
             prev_token = encode_cursor(cursor.keys, query.fingerprint, True, inclusive=not cursor.inclusive)
-    last_id = rows[-1][1 + [expr for expr, _ in keys].index("id")] if rows else None
+    last_id = rows[-1][1 + id_index] if rows else None
     return Page(bodies, next_token, prev_token, frozenset(fired), last_id)
 
 

@@ -67,14 +67,16 @@ from bill_emulator.responses.spend import (
 def authentication() -> list[Endpoint]:
     return [
         Endpoint("POST", "/v3/login", PUBLIC, responses_auth.login, "login"),
+        Endpoint("GET", "/v3/login/session", ORG, responses_auth.session, "login.session", console=True),
         Endpoint(
             "GET",
-            "/v3/login/session",
+            "/v3/login/organizations",
             ORG,
-            responses_auth.session,
-            "login.session",
+            responses_auth.login_organizations,
+            "login.organizations",
+            console=True,
         ),
-        Endpoint("POST", "/v3/logout", ORG, responses_auth.logout, "logout"),
+        Endpoint("POST", "/v3/logout", ORG, responses_auth.logout, "logout", console=True),
         Endpoint("GET", "/v3/health", PUBLIC, responses_auth.health, "health", limits=False),
         Endpoint(
             "POST",
@@ -111,6 +113,7 @@ def organization_level() -> list[Endpoint]:
             ORG,
             responses_organizations.get_organization,
             "organizations.get",
+            console=True,
         ),
         Endpoint(
             "PATCH",

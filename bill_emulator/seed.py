@@ -1,5 +1,7 @@
 """Seeded data: a partner managing several organizations, each filled by the resource families in
-dependency order. The same seed always gives the same data."""
+dependency order; the main user reaches `settings.organizations` of them, the main one and the client
+organizations of an accounting firm's Accountant Console, and the console. The same seed always
+gives the same data."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import json
 import random
 import string
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -17,20 +20,23 @@ from bill_emulator.backends import (
     customers,
     funding,
     invoices,
+    memberships,
     mfa,
     organizations,
     recurring,
     vendors,
 )
-from bill_emulator.backends.auth import CONSOLE_TOKEN
+from bill_emulator.backends.auth import CONSOLE_TOKEN, NO_API_ACCESS
 from bill_emulator.backends.oauth import CLIENT, CLIENT_SPEND
 from bill_emulator.backends.spend import seed as spend_seed
+from bill_emulator.fake import Fake, parse_timestamp
+from bill_emulator.ids import IdFactory
 from bill_emulator.runtime import Runtime
 from bill_emulator.seedplan import SeedPlan
 from bill_emulator.timefmt import format_timestamp
 
 HISTORY_DAYS = 800
-SMALL_ORG_INVOICES = 40
+CONSOLE_HEAD_START = timedelta(days=30)  # the console organization is older than its clients
 
 # Families fill an organization in this order (later ones use ids from earlier ones via plan.refs).
 FAMILIES: list[Callable[[SeedPlan], None]] = [
@@ -59,14 +65,18 @@ def seed_if_empty(emulator: Runtime) -> dict[str, Any]:
     existing = store.meta("credentials")
     if existing:
         credentials = json.loads(existing)
-        if "oauth" not in credentials:  # a database seeded before developer apps existed
+        if "oauth" not in credentials or "console" not in credentials:  # seeded by an older emulator
             with store.transaction():
-                developer_app_and_console_token(emulator, credentials)
+                if "oauth" not in credentials:
+                    developer_app_and_console_token(emulator, credentials)
+                if "console" not in credentials:
+                    memberships_and_console(emulator, credentials)
                 store.set_meta("credentials", json.dumps(credentials))
         return credentials
     with store.transaction():
         credentials = _seed(emulator)
         developer_app_and_console_token(emulator, credentials)
+        memberships_and_console(emulator, credentials)
         store.set_meta("credentials", json.dumps(credentials))
     return credentials
 
@@ -97,6 +107,44 @@ def developer_app_and_console_token(emulator: Runtime, credentials: dict[str, An
     }
 
 
+def memberships_and_console(emulator: Runtime, credentials: dict[str, Any]) -> None:
+    """The main user's other organizations: an accounting firm's Accountant Console organization, and
+    as its client organizations every other seeded organization with API access. The user reaches
+    each of them with the same username and password (a user object of their own in each, an
+    ADMINISTRATOR), and the console API token of the main organization works in all of them.
+
+    Drawn from generators of their own, so the seeded organizations' data stays as it was."""
+    store = emulator.store
+    seed = emulator.settings.seed
+    ctx = replace(emulator.context(None), ids=IdFactory(f"console-{seed}"), fake=Fake(f"console-{seed}"))
+    main = credentials["ap_ar"]
+    main_org, username = main["organization_id"], main["username"]
+    person_id = next(user for _p, _s, scope, user in store.credentials("user", username) if scope == main_org)
+    person = store.get("users", person_id)
+    org = store.get("organizations", main_org)
+    assert person is not None and org is not None, "the main organization and its administrator are seeded"
+    created = org.body["createdTime"]
+    console = memberships.create_console(ctx, format_timestamp(parse_timestamp(created) - CONSOLE_HEAD_START))
+    clients = [
+        o["organization_id"]
+        for o in credentials["organizations"]
+        if o["api_access"] and o["organization_id"] != main_org
+    ]
+    for organization_id in [*clients, console["id"]]:
+        user_id = memberships.add_member(ctx, organization_id, person.body, created)
+        store.add_credential("user", username, main["password"], scope=organization_id, user_id=user_id)
+        store.add_credential(
+            CONSOLE_TOKEN, username, main["console_api_token"], scope=organization_id, user_id=user_id
+        )
+    for organization_id in clients:
+        memberships.add_client(ctx, organization_id, console["id"])
+    credentials["console"] = {
+        "organization_id": console["id"],
+        "name": console["name"],
+        "client_organization_ids": clients,
+    }
+
+
 def _seed(emulator: Runtime) -> dict[str, Any]:
     settings = emulator.settings
     rng = random.Random(f"credentials-{settings.seed}")
@@ -116,7 +164,8 @@ def _seed(emulator: Runtime) -> dict[str, Any]:
 
     orgs: list[dict[str, Any]] = []
     main_credentials: dict[str, Any] = {}
-    for index in range(max(settings.organizations, 1)):
+    reached = settings.user_organizations  # the main user's; one more without API access follows
+    for index in range(reached + 1):
         org_id = base.ids.new("008")
         org = organizations.build_organization(
             base,
@@ -150,12 +199,16 @@ def _seed(emulator: Runtime) -> dict[str, Any]:
         token_name, token = f"sync-{index + 1}", _secret(rng, 32)
         store.add_credential("user", username, password, scope=org_id, user_id=admin_id)
         store.add_credential("sync_token", token_name, token, scope=org_id, user_id=admin_id)
-        no_api_access = index == 2
+        no_api_access = index == reached
         if no_api_access:
-            store.add_credential("no_api_access", org_id, "", scope=org_id)
+            store.add_credential(NO_API_ACCESS, org_id, "", scope=org_id)
         main = index == 0
         plan = SeedPlan(
-            ctx.with_scope(org_id), settings.invoice_count if main else SMALL_ORG_INVOICES, start, end, main
+            ctx.with_scope(org_id),
+            settings.invoice_count if main else settings.org_invoice_count,
+            start,
+            end,
+            main,
         )
         plan.ctx.user_id = admin_id
         for family in FAMILIES:

@@ -59,8 +59,14 @@ class EmulatorServer:
         """Where the webhook API is served: BILL's `…/connect-events`."""
         return self.base_url.removesuffix("/connect") + "/connect-events"
 
-    def config(self, auth_type: str, console: bool = False) -> dict[str, Any]:
-        return self.emulator.connector_config(self.base_url, auth_type, console=console)
+    def config(
+        self, auth_type: str, console: bool = False, organization_id: str | None = None
+    ) -> dict[str, Any]:
+        """A source-bill config for this emulator; ap_ar: `organization_id` chooses another of the main
+        user's organizations (`organization_ids()`), `console=True` the console API token."""
+        return self.emulator.connector_config(
+            self.base_url, auth_type, console=console, organization_id=organization_id
+        )
 
     def configs(self) -> dict[str, dict[str, Any]]:
         return {auth_type: self.config(auth_type) for auth_type in AUTH_TYPES}
@@ -75,9 +81,10 @@ class EmulatorServer:
             written.append(path)
         return written
 
-    def login_headers(self) -> dict[str, str]:
-        """Sign in over HTTP with the ready-made AP/AR credentials: the devKey and sessionId headers."""
-        creds = self.config("ap_ar")["credentials"]
+    def login_headers(self, organization_id: str | None = None) -> dict[str, str]:
+        """Sign in over HTTP with the ready-made AP/AR credentials, to the main organization or to
+        another of the main user's organizations: the devKey and sessionId headers."""
+        creds = self.config("ap_ar", organization_id=organization_id)["credentials"]
         body = {
             "username": creds["username"],
             "password": creds["password"],
@@ -100,6 +107,23 @@ class EmulatorServer:
         response = requests.post(f"{self.base_url}/authx/token", data=form, timeout=30)
         response.raise_for_status()
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    def organization_ids(self, console: bool = True) -> list[str]:
+        """The main user's organizations in `GET /v3/login/organizations` order (Emulator.organization_ids)."""
+        return self.emulator.organization_ids(console=console)
+
+    def console_organization_id(self) -> str:
+        return self.emulator.console_organization_id()
+
+    def client_organization_ids(self) -> list[str]:
+        return self.emulator.client_organization_ids()
+
+    def refuse_sign_in(self, organization_id: str) -> None:
+        """The organization loses API access: sign-in there answers 403 BDC_1105 (Emulator.refuse_sign_in)."""
+        self.emulator.refuse_sign_in(organization_id)
+
+    def allow_sign_in(self, organization_id: str) -> None:
+        self.emulator.allow_sign_in(organization_id)
 
     def counters(self) -> dict[str, Any]:
         return self.emulator.counters.snapshot()

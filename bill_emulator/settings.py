@@ -126,7 +126,12 @@ class EmulatorSettings:
     # Lifetime of an OAuth access token from POST /authx/token (client credentials); BILL calls it
     # short-lived without a figure, 3600 s is the common choice of OAuth servers.
     oauth_token_seconds: float = 3600
-    organizations: int = 3
+    # The organizations the main user (the ready-made AP/AR config's login) signs in to, each with its
+    # own data: the main one and N-1 client organizations of an accounting firm's Accountant Console,
+    # which the user reaches too. The partner manages these N and one more, without API access.
+    organizations: int = 2
+    # Invoices in each organization but the main one (`scale` sizes the main one); other streams follow.
+    org_scale: str | int = 40
     limits: Limits = field(default_factory=Limits)
     faults: Faults = field(default_factory=Faults)
     deviations: Deviations = field(default_factory=Deviations)
@@ -136,3 +141,17 @@ class EmulatorSettings:
     @property
     def invoice_count(self) -> int:
         return invoices_for_scale(self.scale)
+
+    @property
+    def org_invoice_count(self) -> int:
+        """Invoices in each organization other than the main one."""
+        return invoices_for_scale(self.org_scale)
+
+    @property
+    def user_organizations(self) -> int:
+        """How many organizations the main user signs in to (`organizations`, at least 1)."""
+        if isinstance(self.organizations, bool) or not isinstance(self.organizations, int):
+            raise ValueError(f"organizations must be a whole number, got {self.organizations!r}")
+        if self.organizations < 1:
+            raise ValueError(f"organizations must be at least 1, got {self.organizations}")
+        return self.organizations

@@ -288,6 +288,15 @@ class Store:
             (kind, principal, secret, scope, user_id),
         )
 
+    def remove_credential(self, kind: str, principal: str, scope: str = "") -> bool:
+        """Forget one credential; whether there was one."""
+        with self._lock:
+            cursor = self._conn.execute(
+                "DELETE FROM credentials WHERE kind = ? AND principal = ? AND scope = ?",
+                (kind, principal, scope),
+            )
+            return cursor.rowcount == 1
+
     def credentials(self, kind: str, principal: str | None = None) -> list[tuple[str, str, str, str | None]]:
         """(principal, secret, scope, user_id) rows of a kind."""
         if principal is None:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 
 from bill_emulator.cli import main, parser, settings_from
@@ -96,3 +97,53 @@ def test_given_a_non_positive_oauth_token_lifetime_when_serving_then_clear_error
 def test_given_an_unknown_scale_when_serving_then_clear_error_and_exit_2(capsys):
     assert main(["serve", "--scale", "enormous"]) == 2
     assert "unknown scale 'enormous'" in capsys.readouterr().err
+
+
+def test_given_organizations_and_org_scale_flags_when_parsed_then_settings_follow():
+    settings = settings_from(parser().parse_args(["serve", "--organizations", "5", "--org-scale", "small"]))
+    assert settings.organizations == 5 and settings.org_invoice_count == 300
+
+
+def test_given_no_organizations_flag_when_parsed_then_the_defaults_of_the_settings():
+    settings = settings_from(parser().parse_args(["serve"]))
+    assert settings.organizations == 2 and settings.org_invoice_count == 40
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--organizations", "0"], "--organizations must be at least 1"),
+        (["--org-scale", "huge"], "unknown scale 'huge'"),
+    ],
+)
+def test_given_a_bad_organizations_flag_when_serving_then_clear_error_and_exit_2(capsys, flags, message):
+    assert main(["serve", *flags]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_given_serve_with_organizations_when_started_then_the_config_login_reaches_each_of_them(tmp_path):
+    process = subprocess.Popen(
+        [SCRIPT, "serve", "--scale", "tiny", "--organizations", "3", "--write-configs", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base_url = process.stdout.readline().strip()
+        while not (tmp_path / "config_spend_expense.json").exists():
+            assert process.stderr.readline(), "bill-emulator serve stopped before writing its configs"
+        creds = json.loads((tmp_path / "config_ap_ar.json").read_text())["credentials"]
+        body = {k: creds[k] for k in ("username", "password")}
+        body |= {"organizationId": creds["organization_id"], "devKey": creds["dev_key"]}
+        session = requests.post(f"{base_url}/v3/login", json=body, timeout=30).json()["sessionId"]
+        headers = {"devKey": creds["dev_key"], "sessionId": session}
+        listed = requests.get(f"{base_url}/v3/login/organizations", headers=headers, timeout=30).json()
+        assert len(listed["results"]) == 4  # the main organization, 2 client organizations, the console
+        for organization in listed["results"]:
+            signed_in = requests.post(
+                f"{base_url}/v3/login", json={**body, "organizationId": organization["id"]}, timeout=30
+            )
+            assert signed_in.status_code == 200, signed_in.text
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -21,10 +21,11 @@ def login(server: EmulatorServer, **overrides: str) -> requests.Response:
     return requests.post(f"{server.base_url}/v3/login", json=body, timeout=30)
 
 
-def org_session(server: EmulatorServer) -> requests.Session:
-    """A requests session carrying devKey and a fresh sessionId."""
+def org_session(server: EmulatorServer, organization_id: str | None = None) -> requests.Session:
+    """A requests session carrying devKey and a fresh sessionId, in the main organization or in another
+    of the main user's organizations."""
     session = requests.Session()
-    session.headers.update(server.login_headers())
+    session.headers.update(server.login_headers(organization_id))
     return session
 
 

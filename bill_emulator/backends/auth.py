@@ -19,6 +19,7 @@ ORG = "org"
 PARTNER = "partner"
 SPEND = "spend"
 CONSOLE_TOKEN = "console_token"  # credentials: username -> Accountant Console API token, per organization
+NO_API_ACCESS = "no_api_access"  # credentials: an organization without API access (no sign-in: BDC_1105)
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def login(ctx: Context, body: Any, sync_token_seconds: float) -> dict[str, Any]:
                 lifetime = sync_token_seconds if kind == "sync_token" else None
     if match is None:
         raise BillApiError("BDC_1101")
-    if ctx.store.credentials("no_api_access", org_id):
+    if ctx.store.credentials(NO_API_ACCESS, org_id):
         raise BillApiError("BDC_1105")
     session_id = _new_session(ctx, ORG, body["devKey"], org_id, match, lifetime)
     return {"sessionId": session_id, "organizationId": org_id, "userId": match, "trusted": False}

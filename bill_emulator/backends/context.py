@@ -17,6 +17,7 @@ class ListPager(Protocol):
     list engine sits above this module, so its types are not named here."""
 
     def run(self, ctx: Context, resource: Any, query: Any, parent_id: str | None) -> Any: ...
+    def run_rows(self, rows: Any, query: Any) -> Any: ...
 
 
 @dataclass

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bill_emulator.backends.context import Context
 from bill_emulator.errors import not_found
-from bill_emulator.query import ListQuery, Page, parse_list_query, run_list
+from bill_emulator.query import ListQuery, Page, page_rows, parse_list_query, run_list
 from bill_emulator.resources import Resource
 from bill_emulator.validation import body_object
 
@@ -48,6 +48,13 @@ def run_page(ctx: Context, res: Resource, query: ListQuery, parent_id: str | Non
     if ctx.deviations is None:
         return run_list(ctx.store, res, ctx.scope, query, parent_id=parent_id)
     return ctx.deviations.run(ctx, res, query, parent_id)
+
+
+def rows_page(ctx: Context, rows: Sequence[tuple[tuple[Any, ...], str]], query: ListQuery) -> Page:
+    """One page of a short list held in memory (`query.page_rows`), through the deviation knobs too."""
+    if ctx.deviations is None:
+        return page_rows(rows, query)
+    return ctx.deviations.run_rows(rows, query)
 
 
 def get(ctx: Context, res: Resource, object_id: str, parent_id: str | None = None) -> dict[str, Any]:

@@ -3,8 +3,8 @@ are RFC 6749 objects, not BILL's envelope)."""
 
 from __future__ import annotations
 
-from bill_emulator.backends import auth, oauth
-from bill_emulator.handlers import Call, Reply
+from bill_emulator.backends import auth, memberships, oauth
+from bill_emulator.handlers import Call, Reply, page_payload
 
 NO_STORE = ((b"cache-control", b"no-store"), (b"pragma", b"no-cache"))  # RFC 6749 §5.1
 CHALLENGE = (b"www-authenticate", b'Basic realm="bill", charset="UTF-8"')  # after a failed HTTP Basic
@@ -16,6 +16,11 @@ def login(call: Call) -> Reply:
 
 def session(call: Call) -> Reply:
     return Reply(200, auth.session_details(call.ctx, call.principal))
+
+
+def login_organizations(call: Call) -> Reply:
+    page = memberships.list_login_organizations(call.ctx, call.principal, call.query)
+    return Reply(200, raw=page_payload(page))
 
 
 def logout(call: Call) -> Reply:
