@@ -71,13 +71,13 @@ def stored_ids(server: EmulatorServer, auth_type: str, streams: Sequence[str]) -
 
 
 def stored_versions(
-    server: EmulatorServer, auth_type: str, streams: Sequence[str]
+    server: EmulatorServer, auth_type: str, streams: Sequence[str], organization_id: str | None = None
 ) -> dict[tuple[str, str], str | None]:
     """(stream, id) -> current `updatedTime` (None where the object has none) of every object a
     complete sync of `streams` must deliver, from the emulator's store.
 
-    `oauth`: the developer app's organization for AP/AR streams and its spend company for Spend &
-    Expense streams (`spend_*`).
+    `ap_ar`: the ready-made config's organization, or `organization_id`. `oauth`: the developer app's
+    organization for AP/AR streams and its spend company for Spend & Expense streams (`spend_*`).
     """
     from bill_emulator.backends.oauth import CLIENT, CLIENT_SPEND
 
@@ -103,7 +103,7 @@ def stored_versions(
 
     if auth_type == "ap_ar":
         for stream in streams:
-            add_ap_ar(stream, creds["ap_ar"]["organization_id"])
+            add_ap_ar(stream, organization_id or creds["ap_ar"]["organization_id"])
     elif auth_type == "oauth":
         client_id = creds["oauth"]["client_id"]
         org = store.credentials(CLIENT, client_id)[0][2]
