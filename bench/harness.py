@@ -34,6 +34,8 @@ class Call:
     method: str
     path: str
     query: str = ""
+    #: The `sessionId` header ("" for sign-ins): one session per organization read.
+    session: str = ""
 
 
 class Recorder:
@@ -80,7 +82,8 @@ class Recorder:
             with self._lock:
                 self.in_flight -= 1
                 query = scope.get("query_string", b"").decode("latin-1")
-                self.calls.append(Call(start, end, scope["method"], scope["path"], query))
+                session = dict(scope.get("headers") or []).get(b"sessionid", b"").decode("latin-1")
+                self.calls.append(Call(start, end, scope["method"], scope["path"], query, session))
 
     def snapshot(self) -> list[Call]:
         with self._lock:
@@ -361,6 +364,16 @@ def max_in_window(times: list[float], window: float) -> int:
             recent.popleft()
         best = max(best, len(recent))
     return best
+
+
+def peak_in_flight_per_session(calls: list[Call]) -> int:
+    """The most requests one session (one organization's read) had in flight at once; sign-ins,
+    which carry no session, are left out."""
+    by_session: dict[str, list[Call]] = {}
+    for call in calls:
+        if call.session:
+            by_session.setdefault(call.session, []).append(call)
+    return max((max(busy_profile(group)) for group in by_session.values()), default=0)
 
 
 def busy_profile(calls: list[Call]) -> dict[int, float]:

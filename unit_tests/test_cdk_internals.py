@@ -57,7 +57,7 @@ def missing_internals(objects: Iterable[Any], internals: Iterable[Internal] = IN
         except (ImportError, AttributeError):
             problems.append(f"{internal.module}.{internal.owner} is gone")
             continue
-        if internal.kind == "method":
+        if internal.kind in ("method", "function"):
             found = callable(getattr(owner, internal.name, None))
         elif internal.kind == "property":
             found = isinstance(getattr(owner, internal.name, None), property)
