@@ -46,15 +46,19 @@ class Emulator(Runtime):
             body["id"] for _keys, body in listed if console or not memberships.is_console(ctx, body["id"])
         ]
 
-    def console_organization_id(self) -> str:
-        """The accounting firm's Accountant Console organization the main user belongs to."""
-        return str(self.credentials["console"]["organization_id"])
+    def console_organization_id(self) -> str | None:
+        """The accounting firm's Accountant Console organization the main user belongs to; None when
+        the user has one organization (`organizations=1`: no client organizations, no console)."""
+        console = self.credentials.get("console")
+        return str(console["organization_id"]) if console else None
 
     def client_organization_ids(self) -> list[str]:
         """The console's client organizations, in list order (every organization of the main user but
         the main one and the console)."""
         ctx = self.context(None)
         console_id = self.console_organization_id()
+        if console_id is None:
+            return []
         return [org for org in self.organization_ids() if memberships.console_of(ctx, org) == console_id]
 
     def refuse_sign_in(self, organization_id: str) -> None:

@@ -109,7 +109,8 @@ def developer_app_and_console_token(emulator: Runtime, credentials: dict[str, An
 
 def memberships_and_console(emulator: Runtime, credentials: dict[str, Any]) -> None:
     """The main user's other organizations: an accounting firm's Accountant Console organization, and
-    as its client organizations every other seeded organization with API access. The user reaches
+    as its client organizations every other seeded organization with API access (no console when
+    there is no such organization: `credentials["console"]` is None). The user reaches
     each of them with the same username and password (a user object of their own in each, an
     ADMINISTRATOR), and the console API token of the main organization works in all of them.
 
@@ -124,12 +125,15 @@ def memberships_and_console(emulator: Runtime, credentials: dict[str, Any]) -> N
     org = store.get("organizations", main_org)
     assert person is not None and org is not None, "the main organization and its administrator are seeded"
     created = org.body["createdTime"]
-    console = memberships.create_console(ctx, format_timestamp(parse_timestamp(created) - CONSOLE_HEAD_START))
     clients = [
         o["organization_id"]
         for o in credentials["organizations"]
         if o["api_access"] and o["organization_id"] != main_org
     ]
+    if not clients:  # a user of one organization: no console either
+        credentials["console"] = None
+        return
+    console = memberships.create_console(ctx, format_timestamp(parse_timestamp(created) - CONSOLE_HEAD_START))
     for organization_id in [*clients, console["id"]]:
         user_id = memberships.add_member(ctx, organization_id, person.body, created)
         store.add_credential("user", username, main["password"], scope=organization_id, user_id=user_id)

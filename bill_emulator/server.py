@@ -112,7 +112,7 @@ class EmulatorServer:
         """The main user's organizations in `GET /v3/login/organizations` order (Emulator.organization_ids)."""
         return self.emulator.organization_ids(console=console)
 
-    def console_organization_id(self) -> str:
+    def console_organization_id(self) -> str | None:
         return self.emulator.console_organization_id()
 
     def client_organization_ids(self) -> list[str]:

@@ -225,16 +225,17 @@ def test_given_n_organizations_when_seeding_then_the_partner_manages_n_and_one_w
         emulator.close()
 
 
-def test_given_one_organization_when_seeding_then_the_user_reaches_it_and_the_console_only():
-    emulator = Emulator(EmulatorSettings(scale="tiny", organizations=1))
-    try:
-        assert emulator.client_organization_ids() == []
-        assert set(emulator.organization_ids()) == {
-            emulator.credentials["ap_ar"]["organization_id"],
-            emulator.console_organization_id(),
-        }
-    finally:
-        emulator.close()
+def test_given_one_organization_when_seeding_then_the_user_reaches_it_alone_and_there_is_no_console():
+    with running_emulator(EmulatorSettings(scale="tiny", organizations=1)) as server:
+        main = server.config("ap_ar")["credentials"]["organization_id"]
+        listed = org_session(server).get(f"{server.base_url}/v3/login/organizations", timeout=30).json()
+
+        assert listed["results"] == [
+            {"id": main, "name": server.emulator.store.get("organizations", main).body["name"]}
+        ]
+        assert server.organization_ids() == [main]
+        assert server.console_organization_id() is None and server.client_organization_ids() == []
+        assert server.emulator.credentials["console"] is None
 
 
 @pytest.mark.parametrize("count", [0, -2])
