@@ -113,6 +113,9 @@ def shared_gate(key: str, permits: int = MAX_CONCURRENT_REQUESTS, budget_key: st
     """The process-wide slots for `key` (one per API root and credentials: per organization), whose
     calls count in the hourly budget of `budget_key` (the developer key)."""
     permits = max(1, int(permits))
+    gate = _gates.get((key, permits))  # found without the lock, as the session managers are
+    if gate is not None:
+        return gate
     with _gates_lock:
         gate = _gates.get((key, permits))
         if gate is None:

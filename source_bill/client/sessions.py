@@ -318,7 +318,13 @@ def shared_login_budget(key: str) -> LoginBudget:
 
 
 def shared_session_manager(key: str, factory: Callable[[], SessionManager]) -> SessionManager:
-    """The process-wide manager for `key` (API root + credentials fingerprint), created once."""
+    """The process-wide manager for `key` (API root + credentials fingerprint), created once.
+
+    Looked up three times a request: found without the lock (a dict read is atomic), which many
+    organizations' threads read at once would otherwise queue on."""
+    manager = _registry.get(key)
+    if manager is not None:
+        return manager
     with _registry_lock:
         manager = _registry.get(key)
         if manager is None:
