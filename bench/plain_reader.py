@@ -4,7 +4,8 @@
 
 It signs in once and walks every AP/AR list named on the command line (`max=100`, sorted on
 updatedTime, `nextPage` followed as `page=`), one request at a time, and writes
-`{"stream": ..., "data": ...}` per record to stdout. Bank accounts are read per customer, as the
+`{"stream": ..., "data": ...}` per record to stdout (a line-item stream: one per line of each
+document on its list's pages). Bank accounts are read per customer, as the
 connector must, for the customers that have one (`hasBankAccount` not false), as the connector
 does. No retries, no state, no schema: the least work that reads the same pages.
 """
@@ -29,6 +30,16 @@ def endpoints() -> dict[str, str]:
         name: definition["$parameters"]["endpoint"]
         for name, definition in streams.items()
         if "endpoint" in definition.get("$parameters", {})
+    }
+
+
+def line_items() -> dict[str, tuple[str, str]]:
+    """Line-item stream -> (its documents' field holding the lines, the key naming the document)."""
+    streams = yaml.safe_load(MANIFEST.read_text())["definitions"]["streams"]
+    return {
+        name: (definition["$parameters"]["lines_field"], definition["$parameters"]["parent_key"])
+        for name, definition in streams.items()
+        if "lines_field" in definition.get("$parameters", {})
     }
 
 
@@ -75,7 +86,7 @@ class Reader:
 def main(argv: list[str]) -> int:
     config = json.loads(Path(argv[0]).read_text())
     streams = argv[1].split(",")
-    paths = endpoints()
+    paths, lines = endpoints(), line_items()
     reader = Reader(config)
     write = sys.stdout.write
     for stream in streams:
@@ -93,6 +104,12 @@ def main(argv: list[str]) -> int:
                 [{**account, "customerId": customer_id} for account in page]
                 for customer_id in customer_ids
                 for page in reader.pages(f"/customers/{customer_id}/bank-accounts", sort=False)
+            )
+        elif stream in lines:  # one record per line of the documents on each page
+            field, key = lines[stream]
+            batches = (
+                [{**line, key: document.get("id")} for document in page for line in document.get(field) or []]
+                for page in reader.pages(paths[stream])
             )
         else:
             batches = reader.pages(paths[stream], sort=not stream.startswith("recurring_"))
