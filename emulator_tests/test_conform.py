@@ -245,6 +245,12 @@ def login_without_trusted(x: Exchange) -> None:
         x.body.pop("trusted", None)
 
 
+def login_organizations_renamed(x: Exchange) -> None:
+    if x.path.endswith("/v3/login/organizations") and isinstance(x.body, dict):
+        for entry in x.body.get("results") or []:
+            entry["organizationId"] = entry.pop("id")
+
+
 def invalid_session_forbidden(x: Exchange) -> None:
     if x.status == 401:
         x.status = 403
@@ -281,6 +287,7 @@ ALTERATIONS = [
     ("ids of another format", "ap_ar", None, vendor_ids_prefixed, "id_format"),
     ("a sign-in key missing", "ap_ar", None, login_without_trusted, "sign_in"),
     ("an invalid session forbidden", "ap_ar", None, invalid_session_forbidden, "credential_errors"),
+    ("login organizations' ids renamed", "ap_ar", None, login_organizations_renamed, "login_organizations"),
     ("date-only filters refused", "ap_ar", None, date_only_filters_refused, "updated_time_formats"),
     ("no S&E token unauthorized", "spend_expense", None, spend_missing_token_unauthorized, "spend_token"),
     ("S&E page= taken as the cursor", "spend_expense", spend_page_taken_as_cursor, None, "spend_pagination"),
@@ -316,7 +323,7 @@ def test_given_an_accountant_console_token_when_conformed_then_every_probe_agree
         ("ignore_sort", True, {"sort_by_time"}),
         ("max_cap", 37, {"page_size"}),
         ("filter_seconds", True, {"updated_time_bounds", "updated_time_formats"}),
-        ("trailing_next_page", True, {"list_envelope"}),
+        ("trailing_next_page", True, {"list_envelope", "login_organizations"}),
     ],
 )
 def test_given_a_deviation_knob_when_conformed_then_its_probe_differs(

@@ -75,6 +75,37 @@ def credential_errors(side: Side) -> Observation:
     return observation
 
 
+def login_organizations(side: Side) -> Observation:
+    """The list of the user's organizations: its envelope, an entry's fields, the signed-in one listed.
+    Console parents are noted, not compared (a user outside an accounting firm has none)."""
+    observation = Observation()
+    answer = side.get("/login/organizations")
+    observation.facts["GET /login/organizations"] = {"status": answer.status, "keys": key_types(answer.json)}
+    _with_message(observation, "GET /login/organizations", answer)
+    results = answer.json.get("results") if isinstance(answer.json, dict) else None
+    entries = [entry for entry in results or [] if isinstance(entry, dict)]
+    shapes = {
+        tuple(sorted(key_types({k: v for k, v in entry.items() if k != "consoleOrganization"}).items()))
+        for entry in entries
+    }
+    observation.facts["entry keys"] = [dict(shape) for shape in sorted(shapes)]
+    configured = side.target.credentials.get("organization_id")
+    observation.facts["the signed-in organization listed"] = any(
+        configured in (entry.get("id"), entry.get("organizationId")) for entry in entries
+    )
+    consoles = [
+        entry["consoleOrganization"]
+        for entry in entries
+        if isinstance(entry.get("consoleOrganization"), dict)
+    ]
+    observation.notes["consoleOrganization"] = (
+        f"keys {sorted({key for console in consoles for key in console})} on {len(consoles)} entries"
+        if consoles
+        else "on no entry"
+    )
+    return observation
+
+
 def spend_token(side: Side) -> Observation:
     observation = Observation()
     token = side.target.credentials["api_token"]
@@ -109,6 +140,15 @@ PROBES = (
         f"{DOCS_AUTH}; {DOCS_OAUTH} (Bearer decides)",
         frozenset({"ap_ar", "partner"}),
         credential_errors,
+    ),
+    Probe(
+        "login_organizations",
+        "GET /v3/login/organizations (BILL changelog 2026-01-21) lists the user's organizations as {results, "
+        "nextPage, prevPage}, each entry {id, name} with a consoleOrganization {id, name} when a console is its "
+        "parent (the fields are inferred), the signed-in organization among them.",
+        "docs/emulator.md#many-organizations; docs/reliability.md (the login-organizations assumption)",
+        frozenset({"ap_ar"}),
+        login_organizations,
     ),
     Probe(
         "spend_token",
