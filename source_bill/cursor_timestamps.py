@@ -4,13 +4,13 @@ connector's CPU time."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor
 
 from . import cdk_internals as cdk
 from . import windows
+from .client.timestamps import parse_bill_time
 
 
 def fast_timestamps(cursor: ConcurrentCursor) -> None:
@@ -32,18 +32,8 @@ def fast_timestamps(cursor: ConcurrentCursor) -> None:
         last = windows.last_parsed
         if last[0] is value:
             return last[1]  # the record filter parsed this very string (`windows.record_time`)
-        if (
-            type(value) is str
-            and len(value) == 29
-            and value[19] == "."
-            and value[23] in "+-"
-            and value[26] == ":"
-        ):
-            try:
-                return datetime.fromisoformat(value)
-            except ValueError:
-                pass
-        return parse(value)
+        moment = parse_bill_time(value)
+        return moment if moment is not None else parse(value)
 
     parse_timestamp.bill_fast = True  # type: ignore[attr-defined]
     converter.parse_timestamp = parse_timestamp  # type: ignore[union-attr]

@@ -24,16 +24,9 @@ from airbyte_cdk.models import (
     StreamDescriptor,
 )
 
+from .state import blob_of
+
 ORGANIZATIONS_KEY = "organizations"
-
-
-def blob_of(state: AirbyteStateMessage) -> Any:
-    """The stream state of a STREAM state message, as a plain value."""
-    stream = state.stream
-    blob = stream.stream_state if stream is not None else None
-    if isinstance(blob, AirbyteStateBlob):
-        return dict(blob.__dict__)
-    return blob
 
 
 def _with_blob(state: AirbyteStateMessage, blob: Mapping[str, Any]) -> AirbyteStateMessage:

@@ -29,7 +29,8 @@ CURSOR_FIELD = "updatedTime"
 _SLICE_KEYS = ("start", "end", "most_recent_cursor_value")
 
 
-def _blob(state: AirbyteStateMessage) -> Any:
+def blob_of(state: AirbyteStateMessage) -> Any:
+    """The stream state of a STREAM state message, as a plain value."""
     stream = state.stream
     blob = stream.stream_state if stream is not None else None
     if isinstance(blob, AirbyteStateBlob):
@@ -106,7 +107,7 @@ def check_states(
             )
             kept.append(state)
             continue
-        value, problem = _check_stream_state(name, _blob(state), now)
+        value, problem = _check_stream_state(name, blob_of(state), now)
         if value is None:
             notes.append(
                 f"{problem}; the stream is read again from the start date (records already synced come again, "

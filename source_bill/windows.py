@@ -36,7 +36,7 @@ from typing import Any
 from airbyte_cdk.sources.declarative.extractors.record_filter import RecordFilter
 from airbyte_cdk.sources.types import StreamSlice
 
-from .client.timestamps import parse_timestamp
+from .client.timestamps import parse_bill_time, parse_timestamp
 
 logger = logging.getLogger("airbyte")
 
@@ -62,20 +62,11 @@ def record_time(value: Any) -> datetime | None:
     `last_parsed`); any other shape through `parse_timestamp`.
     """
     global last_parsed
-    if (
-        type(value) is str
-        and len(value) == 29
-        and value[19] == "."
-        and value[23] in "+-"
-        and value[26] == ":"
-    ):
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            return parse_timestamp(value)
-        last_parsed = (value, moment)
-        return moment
-    return parse_timestamp(value)
+    moment = parse_bill_time(value)
+    if moment is None:
+        return parse_timestamp(value)
+    last_parsed = (value, moment)
+    return moment
 
 
 @dataclass

@@ -77,14 +77,15 @@ def _read(organization_id: str) -> Iterator[AirbyteMessage]:
     yield from _a_good_read(organization_id)
 
 
-def _run(organizations: list[str]) -> tuple[list[AirbyteMessage], BaseException | None]:
-    reads = OrganizationReads(
-        organizations,
-        STREAMS,
-        _read,
-        OrganizationStates(None, organizations, FIRST),
-        logging.getLogger("test"),
+def _reads(organizations: list[str], at_once: int = 20) -> OrganizationReads:
+    states = OrganizationStates(None, organizations, organizations[0])
+    return OrganizationReads(
+        organizations, STREAMS, _read, states, logging.getLogger("test"), at_once=at_once
     )
+
+
+def _run(organizations: list[str]) -> tuple[list[AirbyteMessage], BaseException | None]:
+    reads = _reads(organizations)
     seen: list[AirbyteMessage] = []
     try:
         for message in reads.messages():
@@ -149,14 +150,7 @@ def test_given_many_organizations_when_logs_are_written_then_each_names_its_orga
 @pytest.mark.parametrize("at_once", [1, 2, 5])
 def test_given_fewer_readers_than_organizations_when_read_then_all_are_read(at_once: int):
     organizations = [f"00801ORG{index}" for index in range(5)]
-    reads = OrganizationReads(
-        organizations,
-        STREAMS,
-        _read,
-        OrganizationStates(None, organizations, organizations[0]),
-        logging.getLogger("test"),
-        at_once=at_once,
-    )
+    reads = _reads(organizations, at_once=at_once)
     records = [m for m in reads.messages() if m.type == Type.RECORD]
     assert {m.record.data["organizationId"] for m in records} == set(organizations)
     assert len(records) == 5 * 3 * len(STREAMS)
@@ -164,13 +158,7 @@ def test_given_fewer_readers_than_organizations_when_read_then_all_are_read(at_o
 
 def test_given_the_writer_stops_early_when_closed_then_the_readers_end():
     organizations = [FIRST, SECOND]
-    reads = OrganizationReads(
-        organizations,
-        STREAMS,
-        _read,
-        OrganizationStates(None, organizations, FIRST),
-        logging.getLogger("test"),
-    )
+    reads = _reads(organizations)
     messages = reads.messages()
     next(messages)
     messages.close()  # no hang, no error

@@ -21,6 +21,24 @@ def parse_timestamp(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
+def parse_bill_time(value: Any) -> datetime | None:
+    """A timestamp of exactly BILL's shape, `yyyy-MM-ddTHH:mm:ss.SSS+HH:MM`, as an aware datetime
+    (`datetime.fromisoformat`, the fast way); None for anything else, which the caller parses its
+    slower way. Every record's `updatedTime` comes here, twice (the record filter, the cursor)."""
+    if (
+        type(value) is str
+        and len(value) == 29
+        and value[19] == "."
+        and value[23] in "+-"
+        and value[26] == ":"
+    ):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
 def format_cursor(moment: datetime) -> str:
     """`moment` in the cursor's format, `2025-01-02T03:04:05.678Z`."""
     moment = moment.astimezone(timezone.utc)
