@@ -87,12 +87,7 @@ def login(
         headers={"Accept": "application/json", "Content-Type": "application/json"},
         timeout=timeout,
     )
-    if response.status_code >= 400:
-        raise error_from_response(response.status_code, response.content, method="POST", path=path)
-    try:
-        payload = response.json()
-    except ValueError:
-        payload = None
+    payload = _signed_in_answer(response, path)
     session_id = payload.get("sessionId") if isinstance(payload, dict) else None
     if not isinstance(session_id, str) or not session_id:
         raise BillApiError(
@@ -103,6 +98,16 @@ def login(
             path=path,
         )
     return session_id
+
+
+def _signed_in_answer(response: requests.Response, path: str) -> Any:
+    """A sign-in's (or token request's) JSON answer, None when it is not JSON; BILL's error, raised."""
+    if response.status_code >= 400:
+        raise error_from_response(response.status_code, response.content, method="POST", path=path)
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def request_token(
@@ -123,12 +128,7 @@ def request_token(
     response = http.post(
         url, data=credentials.token_form(), headers={"Accept": "application/json"}, timeout=timeout
     )
-    if response.status_code >= 400:
-        raise error_from_response(response.status_code, response.content, method="POST", path=path)
-    try:
-        payload = response.json()
-    except ValueError:
-        payload = None
+    payload = _signed_in_answer(response, path)
     token = payload.get("access_token") if isinstance(payload, dict) else None
     if not isinstance(token, str) or not token.strip():
         raise BillApiError(
