@@ -345,9 +345,13 @@ def _requests_by_stream(calls: list[Call]) -> dict[str, int]:
     """The requests of each stream, from the recorded paths and queries (logins left out).
 
     The walk of `/customers` without an updatedTime filter is the parent walk of
-    customer_bank_accounts (BILL lists bank accounts per customer), so it counts there.
+    customer_bank_accounts (BILL lists bank accounts per customer), so it counts there. Streams that
+    read the same list (a document list and its line items) count together, as `invoices+invoice_line_items`.
     """
-    streams = {f"/connect/v3{endpoint}": name for name, endpoint in endpoints().items()}
+    streams: dict[str, str] = {}
+    for name, endpoint in endpoints().items():
+        path = f"/connect/v3{endpoint}"
+        streams[path] = f"{streams[path]}+{name}" if path in streams else name
     streams["/connect/v3/customers"] = "customers"
     counts: Counter[str] = Counter()
     for call in calls:
