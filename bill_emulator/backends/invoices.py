@@ -377,6 +377,26 @@ def _allocations(items: Any, id_key: str) -> list[tuple[str, float]]:
     return result
 
 
+def _store_received_payment(
+    ctx: Context, body: dict[str, Any], allocations: list[tuple[str, float]], now: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    """A received payment (recorded or charged, made `now`) with an invoice payment per allocation, stored."""
+    payment = build_received_payment(
+        ctx,
+        {
+            **data,
+            "createdTime": now,
+            "updatedTime": now,
+            "invoicePayments": [
+                {"invoiceId": i, "amount": a, "paymentDate": data["paymentDate"]} for i, a in allocations
+            ],
+            "description": body.get("description", ""),
+        },
+    )
+    ctx.store.insert("receivable_payments", ctx.scope, payment)
+    return payment
+
+
 def record_payment(ctx: Context, body: Any) -> dict[str, Any]:
     """An offline payment (cash, check, card in store), applied to invoices."""
     body = body_object(body)
@@ -390,26 +410,22 @@ def record_payment(ctx: Context, body: Any) -> dict[str, Any]:
     now = ctx.now()
     payment_id = ctx.ids.new("0rp")
     invoices = _apply_payment(ctx, customer["id"], allocations, payment_id, payment_date)
-    payment = build_received_payment(
+    payment = _store_received_payment(
         ctx,
+        body,
+        allocations,
+        now,
         {
             "id": payment_id,
             "customerId": customer["id"],
             "amount": amount,
             "paymentDate": payment_date,
-            "invoicePayments": [
-                {"invoiceId": i, "amount": a, "paymentDate": payment_date} for i, a in allocations
-            ],
-            "description": body.get("description", ""),
             "unappliedAmount": round(amount - applied, 2),
             "receivablesType": "OFFLINE",
             "paymentType": body.get("paymentType", "OTHER"),
             "onlinePayment": False,
-            "createdTime": now,
-            "updatedTime": now,
         },
     )
-    ctx.store.insert("receivable_payments", ctx.scope, payment)
     return {
         "id": payment_id,
         "customerId": customer["id"],
@@ -444,27 +460,22 @@ def charge_customer(ctx: Context, body: Any) -> dict[str, Any]:
     payment_id = ctx.ids.new("0rp")
     _apply_payment(ctx, customer["id"], allocations, payment_id, payment_date)
     amount = round(sum(a for _, a in allocations), 2)
-    payment = build_received_payment(
+    return _store_received_payment(
         ctx,
+        body,
+        allocations,
+        now,
         {
             "id": payment_id,
             "customerId": customer["id"],
             "amount": amount,
             "paymentDate": payment_date,
-            "invoicePayments": [
-                {"invoiceId": i, "amount": a, "paymentDate": payment_date} for i, a in allocations
-            ],
-            "description": body.get("description", ""),
             "fundingAccount": {"id": funding_id, "type": "BANK_ACCOUNT"},
             "receivablesType": "WALLET",
             "paymentType": "ACH",
             "onlinePayment": True,
-            "createdTime": now,
-            "updatedTime": now,
         },
     )
-    ctx.store.insert("receivable_payments", ctx.scope, payment)
-    return payment
 
 
 def get_received_payment(ctx: Context, payment_id: str) -> dict[str, Any]:
