@@ -13,19 +13,20 @@ from bill_emulator.backends import generic, invoices, vendors
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.customers import CUSTOMERS
 from bill_emulator.backends.line_items import (
-    EMPTY,
+    AR_CLASSIFICATIONS,
     LineItemFamily,
     LineSpec,
     apply_rates,
     build_line,
-    check_lines,
+    classifications_of,
+    take_classifications,
+    take_lines,
 )
 from bill_emulator.errors import invalid_body, unprocessable
 from bill_emulator.resources import Resource, register
 from bill_emulator.seedplan import SeedPlan, fast_ids
 from bill_emulator.timefmt import format_timestamp
 from bill_emulator.validation import (
-    classification_ids,
     day,
     money,
     reject_unknown,
@@ -36,7 +37,6 @@ from bill_emulator.validation import (
 
 CREDIT_MEMO_PREFIX = "0cm"
 VENDOR_CREDIT_PREFIX = "0vc"
-_CLASSIFICATIONS = ("accountingClassId", "departmentId", "jobId", "locationId")
 CREDIT_MEMO_LINE = LineSpec(
     "0ml",
     ("chartOfAccountId", "accountingClassId", "departmentId", "jobId", "locationId", "itemId"),
@@ -107,7 +107,7 @@ def build_credit_memo(ctx: Context, data: dict[str, Any], new_id: Any = None) ->
         "creditMemoLineItems": [
             build_line(CREDIT_MEMO_LINE, x, make) for x in data.get("creditMemoLineItems", [])
         ],
-        "classifications": {k: (data.get("classifications") or EMPTY).get(k) for k in _CLASSIFICATIONS},
+        "classifications": classifications_of(data, AR_CLASSIFICATIONS),
         "usage": list(data.get("usage", [])),
     }
     derive_credit_memo(ctx, obj)
@@ -159,14 +159,8 @@ def validate_credit_memo(
         if not 0 <= percentage <= 100:
             raise invalid_body("salesTaxPercentage: must be between 0 and 100")
         fields["salesTaxPercentage"] = percentage
-    if "classifications" in body:
-        fields["classifications"] = classification_ids(
-            _CLASSIFICATIONS, body["classifications"], "classifications"
-        )
-    if "creditMemoLineItems" in body:
-        fields["creditMemoLineItems"] = check_lines(
-            body["creditMemoLineItems"], CREDIT_MEMO_LINE, "creditMemoLineItems"
-        )
+    take_classifications(body, fields, AR_CLASSIFICATIONS)
+    take_lines(body, fields, "creditMemoLineItems", CREDIT_MEMO_LINE)
     return fields
 
 
@@ -251,10 +245,7 @@ def validate_vendor_credit(
     for key in ("applyToChartOfAccountId", "applyToBankAccountId"):
         if key in body:
             fields[key] = body[key]
-    if "vendorCreditLineItems" in body:
-        fields["vendorCreditLineItems"] = check_lines(
-            body["vendorCreditLineItems"], VENDOR_CREDIT_LINE, "vendorCreditLineItems"
-        )
+    take_lines(body, fields, "vendorCreditLineItems", VENDOR_CREDIT_LINE)
     return fields
 
 

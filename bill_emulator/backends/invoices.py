@@ -10,6 +10,7 @@ from typing import Any
 from bill_emulator.backends import generic
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.customers import CUSTOMERS
+from bill_emulator.backends.line_items import AR_CLASSIFICATIONS, classifications_of, take_classifications
 from bill_emulator.errors import BillApiError, invalid_body, not_found, unprocessable
 from bill_emulator.fake import parse_timestamp
 from bill_emulator.resources import EQ_IN, EQ_NE_IN, RANGE, SETS, Field, Resource, base_filters, register
@@ -25,7 +26,6 @@ _LINE_CLASSIFICATIONS = (
     "locationId",
     "itemId",
 )
-_CLASSIFICATIONS = ("accountingClassId", "departmentId", "jobId", "locationId")
 
 
 def build_line(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
@@ -66,7 +66,7 @@ def build_invoice(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         "invoiceLineItems": [build_line(ctx, line) for line in data.get("invoiceLineItems", [])],
         "payToChartOfAccountId": data.get("payToChartOfAccountId"),
         "payments": list(data.get("payments", [])),
-        "classifications": {key: (data.get("classifications") or {}).get(key) for key in _CLASSIFICATIONS},
+        "classifications": classifications_of(data, AR_CLASSIFICATIONS),
         "salesTaxItemId": data.get("salesTaxItemId"),
         "salesTaxTotal": 0.0,
         "salesTaxPercentage": float(data.get("salesTaxPercentage", 0) or 0),
@@ -151,10 +151,7 @@ def validate_invoice(ctx: Context, body: dict[str, Any], existing: dict[str, Any
         if clash:
             raise unprocessable(f"Invoice number {number} already exists. Enter a unique invoice number.")
         fields["invoiceNumber"] = number
-    if "classifications" in body:
-        fields["classifications"] = classification_ids(
-            _CLASSIFICATIONS, body["classifications"], "classifications"
-        )
+    take_classifications(body, fields, AR_CLASSIFICATIONS)
     if "salesTaxPercentage" in body:
         numeric(body["salesTaxPercentage"], "salesTaxPercentage")
     for key in ("payToChartOfAccountId", "salesTaxItemId", "salesTaxPercentage", "enableCardPayment"):

@@ -15,6 +15,19 @@ from bill_emulator.resources import Resource
 from bill_emulator.validation import body_object, boolean, classification_ids, money, objects, reject_unknown
 
 EMPTY: dict[str, Any] = {}  # read-only stand-in for an absent object ("x or EMPTY")
+# What an AR document's own classifications are (invoices, credit memos, recurring invoices).
+AR_CLASSIFICATIONS = ("accountingClassId", "departmentId", "jobId", "locationId")
+
+
+def classifications_of(data: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """A document's or a line's `classifications`: each of these keys, null where the data has none."""
+    return {key: (data.get("classifications") or EMPTY).get(key) for key in keys}
+
+
+def take_classifications(body: dict[str, Any], fields: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """The request's own `classifications` (only these keys), checked, into `fields` when it sends them."""
+    if "classifications" in body:
+        fields["classifications"] = classification_ids(keys, body["classifications"], "classifications")
 
 
 # -- line items ---------------------------------------------------------------------------------
@@ -79,6 +92,12 @@ def check_lines(items: Any, spec: LineSpec, key: str) -> list[dict[str, Any]]:
     return items
 
 
+def take_lines(body: dict[str, Any], fields: dict[str, Any], key: str, spec: LineSpec) -> None:
+    """The request's line items under `key`, checked, into `fields` when it sends them."""
+    if key in body:
+        fields[key] = check_lines(body[key], spec, key)
+
+
 def build_line(spec: LineSpec, data: dict[str, Any], new_id: Callable[[str], str]) -> dict[str, Any]:
     line: dict[str, Any] = {
         "id": data.get("id") or new_id(spec.prefix),
@@ -105,9 +124,7 @@ def build_line(spec: LineSpec, data: dict[str, Any], new_id: Callable[[str], str
         line["ratePercent"] = float(data.get("ratePercent") or 0.0)
     if "taxable" in spec.extras:
         line["taxable"] = bool(data.get("taxable", False))
-    line["classifications"] = {
-        key: (data.get("classifications") or EMPTY).get(key) for key in spec.classifications
-    }
+    line["classifications"] = classifications_of(data, spec.classifications)
     return line
 
 

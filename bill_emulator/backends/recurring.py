@@ -11,13 +11,21 @@ from bill_emulator.backends import generic, vendors
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.customers import CUSTOMERS
 from bill_emulator.backends.funding import funding_banks
-from bill_emulator.backends.line_items import EMPTY, LineItemFamily, LineSpec, build_line, check_lines
+from bill_emulator.backends.line_items import (
+    AR_CLASSIFICATIONS,
+    EMPTY,
+    LineItemFamily,
+    LineSpec,
+    build_line,
+    classifications_of,
+    take_classifications,
+    take_lines,
+)
 from bill_emulator.errors import invalid_body, not_found
 from bill_emulator.resources import Resource, register
 from bill_emulator.seedplan import SeedPlan, fast_ids
 from bill_emulator.validation import (
     boolean,
-    classification_ids,
     day,
     json_object,
     reject_unknown,
@@ -30,7 +38,6 @@ RECURRING_INVOICE_PREFIX = "0ri"
 RECURRING_BILL_PREFIX = "0rb"
 PERIODS = ("WEEKLY", "MONTHLY", "YEARLY", "NONE")
 SORTS = frozenset({"archived", "createdTime", "updatedTime"})
-_CLASSIFICATIONS = ("accountingClassId", "departmentId", "jobId", "locationId")
 INVOICE_LINE = LineSpec(
     "ril",
     ("chartOfAccountId", "accountingClassId", "departmentId", "jobId", "locationId", "itemId"),
@@ -89,7 +96,7 @@ def build_recurring_invoice(ctx: Context, data: dict[str, Any], new_id: Any = No
         "recurringInvoiceLineItems": [
             build_line(INVOICE_LINE, x, make) for x in data.get("recurringInvoiceLineItems", [])
         ],
-        "classifications": {k: (data.get("classifications") or EMPTY).get(k) for k in _CLASSIFICATIONS},
+        "classifications": classifications_of(data, AR_CLASSIFICATIONS),
         "sendEmail": bool(data.get("sendEmail", False)),
         "createdTime": data["createdTime"],
         "updatedTime": data["updatedTime"],
@@ -120,14 +127,8 @@ def validate_recurring_invoice(
         fields["schedule"] = schedule(body["schedule"], None if replace else (existing or {}).get("schedule"))
     if "sendEmail" in body:
         fields["sendEmail"] = boolean(body["sendEmail"], "sendEmail")
-    if "classifications" in body:
-        fields["classifications"] = classification_ids(
-            _CLASSIFICATIONS, body["classifications"], "classifications"
-        )
-    if "recurringInvoiceLineItems" in body:
-        fields["recurringInvoiceLineItems"] = check_lines(
-            body["recurringInvoiceLineItems"], INVOICE_LINE, "recurringInvoiceLineItems"
-        )
+    take_classifications(body, fields, AR_CLASSIFICATIONS)
+    take_lines(body, fields, "recurringInvoiceLineItems", INVOICE_LINE)
     return fields
 
 
@@ -214,10 +215,7 @@ def validate_recurring_bill(
         banks = {b["id"] for b in funding_banks(ctx)}
         if ctx.store.count("bank_accounts", ctx.scope) and bank_id not in banks:
             raise not_found("Bank account", bank_id)
-    if "recurringBillLineItems" in body:
-        fields["recurringBillLineItems"] = check_lines(
-            body["recurringBillLineItems"], BILL_LINE, "recurringBillLineItems"
-        )
+    take_lines(body, fields, "recurringBillLineItems", BILL_LINE)
     return fields
 
 
