@@ -374,24 +374,36 @@ def _allocations(items: Any, id_key: str) -> list[tuple[str, float]]:
     return result
 
 
-def _store_received_payment(
-    ctx: Context, body: dict[str, Any], allocations: list[tuple[str, float]], now: str, data: dict[str, Any]
-) -> dict[str, Any]:
-    """A received payment (recorded or charged, made `now`) with an invoice payment per allocation, stored."""
+def _receive_payment(
+    ctx: Context,
+    body: dict[str, Any],
+    customer_id: str,
+    allocations: list[tuple[str, float]],
+    data: dict[str, Any],
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A received payment (recorded or charged) on the request's paymentDate (today without one): applied
+    to its invoices, one invoice payment per allocation, and stored. -> (the payment, its invoices)."""
+    payment_date = day(body.get("paymentDate") or ctx.now()[:10], "paymentDate")
+    now = ctx.now()
+    payment_id = ctx.ids.new("0rp")
+    invoices = _apply_payment(ctx, customer_id, allocations, payment_id, payment_date)
     payment = build_received_payment(
         ctx,
         {
             **data,
-            "createdTime": now,
-            "updatedTime": now,
+            "id": payment_id,
+            "customerId": customer_id,
+            "paymentDate": payment_date,
             "invoicePayments": [
-                {"invoiceId": i, "amount": a, "paymentDate": data["paymentDate"]} for i, a in allocations
+                {"invoiceId": i, "amount": a, "paymentDate": payment_date} for i, a in allocations
             ],
             "description": body.get("description", ""),
+            "createdTime": now,
+            "updatedTime": now,
         },
     )
     ctx.store.insert("receivable_payments", ctx.scope, payment)
-    return payment
+    return payment, invoices
 
 
 def record_payment(ctx: Context, body: Any) -> dict[str, Any]:
@@ -403,20 +415,13 @@ def record_payment(ctx: Context, body: Any) -> dict[str, Any]:
     applied = round(sum(a for _, a in allocations), 2)
     if applied > amount + 1e-9:
         raise unprocessable("The amounts applied to invoices exceed the payment amount.")
-    payment_date = day(body.get("paymentDate") or ctx.now()[:10], "paymentDate")
-    now = ctx.now()
-    payment_id = ctx.ids.new("0rp")
-    invoices = _apply_payment(ctx, customer["id"], allocations, payment_id, payment_date)
-    payment = _store_received_payment(
+    payment, invoices = _receive_payment(
         ctx,
         body,
+        customer["id"],
         allocations,
-        now,
         {
-            "id": payment_id,
-            "customerId": customer["id"],
             "amount": amount,
-            "paymentDate": payment_date,
             "unappliedAmount": round(amount - applied, 2),
             "receivablesType": "OFFLINE",
             "paymentType": body.get("paymentType", "OTHER"),
@@ -424,10 +429,10 @@ def record_payment(ctx: Context, body: Any) -> dict[str, Any]:
         },
     )
     return {
-        "id": payment_id,
+        "id": payment["id"],
         "customerId": customer["id"],
         "paymentType": payment["paymentType"],
-        "paymentDate": payment_date,
+        "paymentDate": payment["paymentDate"],
         "amount": amount,
         "unappliedAmount": payment["unappliedAmount"],
         "status": "PAID",
@@ -452,27 +457,20 @@ def charge_customer(ctx: Context, body: Any) -> dict[str, Any]:
     if account is None or account.parent_id != customer["id"] or account.body["archived"]:
         raise BillApiError("BDC_1118", f"Customer bank account not found: {funding_id}")
     allocations = _allocations(body.get("invoicePayments"), "invoiceId")
-    payment_date = day(body.get("paymentDate") or ctx.now()[:10], "paymentDate")
-    now = ctx.now()
-    payment_id = ctx.ids.new("0rp")
-    _apply_payment(ctx, customer["id"], allocations, payment_id, payment_date)
-    amount = round(sum(a for _, a in allocations), 2)
-    return _store_received_payment(
+    payment, _invoices = _receive_payment(
         ctx,
         body,
+        customer["id"],
         allocations,
-        now,
         {
-            "id": payment_id,
-            "customerId": customer["id"],
-            "amount": amount,
-            "paymentDate": payment_date,
+            "amount": round(sum(a for _, a in allocations), 2),
             "fundingAccount": {"id": funding_id, "type": "BANK_ACCOUNT"},
             "receivablesType": "WALLET",
             "paymentType": "ACH",
             "onlinePayment": True,
         },
     )
+    return payment
 
 
 def get_received_payment(ctx: Context, payment_id: str) -> dict[str, Any]:
