@@ -541,8 +541,10 @@ def seed(plan: SeedPlan) -> None:
         )
 
     routing = f.choice(("021000021", "026009593", "121000248", "121140399"))
-    banks = [
-        build_bank_account(
+
+    def bank_account(index: int, **details: Any) -> dict[str, Any]:
+        """A VERIFIED bank account in the company's name, added by the administrator."""
+        return build_bank_account(
             ctx,
             {
                 "id": ctx.ids.new("bac"),
@@ -551,30 +553,21 @@ def seed(plan: SeedPlan) -> None:
                 "routingNumber": routing,
                 "accountNumber": f.digits(10),
                 "nameOnAccount": company,
-                "accessToAdmins": True,
-                "default": {"payables": True, "receivables": True},
-                "chartOfAccountId": by_number.get("1000"),
-                **stamps(0),
+                **details,
+                **stamps(index),
             },
+        )
+
+    banks = [
+        bank_account(
+            0,
+            accessToAdmins=True,
+            default={"payables": True, "receivables": True},
+            chartOfAccountId=by_number.get("1000"),
         )
     ]
     if f.chance(0.5):
-        banks.append(
-            build_bank_account(
-                ctx,
-                {
-                    "id": ctx.ids.new("bac"),
-                    "status": "VERIFIED",
-                    "createdBy": admin,
-                    "routingNumber": routing,
-                    "accountNumber": f.digits(10),
-                    "nameOnAccount": company,
-                    "type": "SAVINGS",
-                    "chartOfAccountId": by_number.get("1010"),
-                    **stamps(1),
-                },
-            )
-        )
+        banks.append(bank_account(1, type="SAVINGS", chartOfAccountId=by_number.get("1010")))
     ctx.store.insert_many("bank_accounts", ctx.scope, banks)
     bank_users = [verified_admin(BANK_ACCOUNT_USERS, "bankAccountId", b["id"], 2) for b in banks]
     ctx.store.insert_many("bank_account_users", ctx.scope, bank_users, parent_id=admin)
