@@ -17,6 +17,7 @@ from bill_emulator.backends.line_items import (
     LineSpec,
     build_line,
     classifications_of,
+    document_fields,
     take_classifications,
     take_lines,
 )
@@ -30,7 +31,6 @@ from bill_emulator.validation import (
     json_object,
     objects,
     reject_unknown,
-    require_keys,
     required_id,
     text,
 )
@@ -134,10 +134,7 @@ _BILL_FIELDS = frozenset(
 def validate_bill(
     ctx: Context, body: dict[str, Any], existing: dict[str, Any] | None, replace: bool
 ) -> dict[str, Any]:
-    reject_unknown(body, _BILL_FIELDS)
-    if replace:
-        require_keys(body, ("vendorId", "dueDate", "invoice", "billLineItems"))
-    fields: dict[str, Any] = {}
+    fields = document_fields(body, _BILL_FIELDS, ("vendorId", "dueDate", "invoice", "billLineItems"), replace)
     if "vendorId" in body:
         vendor = vendors.get_vendor(ctx, required_id(body, "vendorId"))
         if vendor["archived"] and (existing is None or existing["vendorId"] != vendor["id"]):

@@ -19,8 +19,11 @@ from bill_emulator.backends.line_items import (
     apply_rates,
     build_line,
     classifications_of,
+    document_fields,
     take_classifications,
     take_lines,
+    take_owner,
+    take_texts,
 )
 from bill_emulator.errors import invalid_body, unprocessable
 from bill_emulator.resources import Resource, register
@@ -29,10 +32,6 @@ from bill_emulator.timefmt import format_timestamp
 from bill_emulator.validation import (
     day,
     money,
-    reject_unknown,
-    require_keys,
-    required_id,
-    text,
 )
 
 CREDIT_MEMO_PREFIX = "0cm"
@@ -66,9 +65,7 @@ def applied_status(amount: float, applied: float) -> str:
 
 
 def _common(ctx: Context, body: dict[str, Any], fields: dict[str, Any]) -> None:
-    for key in ("referenceNumber", "description"):
-        if key in body:
-            fields[key] = text(body, key, message=f"{key}: must be a string")
+    take_texts(body, fields, ("referenceNumber", "description"))
     if "creditDate" in body:
         fields["creditDate"] = day(body["creditDate"], "creditDate")
 
@@ -144,12 +141,8 @@ _MEMO_FIELDS = frozenset(
 def validate_credit_memo(
     ctx: Context, body: dict[str, Any], existing: dict[str, Any] | None, replace: bool
 ) -> dict[str, Any]:
-    reject_unknown(body, _MEMO_FIELDS)
-    if replace:
-        require_keys(body, ("customerId", "creditDate", "creditMemoLineItems"))
-    fields: dict[str, Any] = {}
-    if "customerId" in body:
-        fields["customerId"] = generic.get(ctx, CUSTOMERS, required_id(body, "customerId"))["id"]
+    fields = document_fields(body, _MEMO_FIELDS, ("customerId", "creditDate", "creditMemoLineItems"), replace)
+    take_owner(ctx, body, fields, "customerId", CUSTOMERS)
     _common(ctx, body, fields)
     for key in ("salesTaxItemId", "payToChartOfAccountId", "payToBankAccountId"):
         if key in body:
@@ -233,14 +226,12 @@ _CREDIT_FIELDS = frozenset(
 def validate_vendor_credit(
     ctx: Context, body: dict[str, Any], existing: dict[str, Any] | None, replace: bool
 ) -> dict[str, Any]:
-    reject_unknown(body, _CREDIT_FIELDS)
-    if replace:
-        require_keys(body, ("vendorId", "creditDate", "vendorCreditLineItems"))
+    fields = document_fields(
+        body, _CREDIT_FIELDS, ("vendorId", "creditDate", "vendorCreditLineItems"), replace
+    )
     if existing is not None and existing["archived"]:
         raise unprocessable(f"Vendor credit {existing['id']} is archived and cannot be changed.")
-    fields: dict[str, Any] = {}
-    if "vendorId" in body:
-        fields["vendorId"] = vendors.get_vendor(ctx, required_id(body, "vendorId"))["id"]
+    take_owner(ctx, body, fields, "vendorId", vendors.VENDORS)
     _common(ctx, body, fields)
     for key in ("applyToChartOfAccountId", "applyToBankAccountId"):
         if key in body:

@@ -4,7 +4,7 @@ bills, credit memos, vendor credits and recurring templates share."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +12,17 @@ from bill_emulator.backends import generic
 from bill_emulator.backends.context import Context
 from bill_emulator.errors import invalid_body
 from bill_emulator.resources import Resource
-from bill_emulator.validation import body_object, boolean, classification_ids, money, objects, reject_unknown
+from bill_emulator.validation import (
+    body_object,
+    boolean,
+    classification_ids,
+    money,
+    objects,
+    reject_unknown,
+    require_keys,
+    required_id,
+    text,
+)
 
 EMPTY: dict[str, Any] = {}  # read-only stand-in for an absent object ("x or EMPTY")
 # What an AR document's own classifications are (invoices, credit memos, recurring invoices).
@@ -22,6 +32,33 @@ AR_CLASSIFICATIONS = ("accountingClassId", "departmentId", "jobId", "locationId"
 def classifications_of(data: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     """A document's or a line's `classifications`: each of these keys, null where the data has none."""
     return {key: (data.get("classifications") or EMPTY).get(key) for key in keys}
+
+
+# -- a document's fields from a request --------------------------------------------------------------
+def document_fields(
+    body: dict[str, Any], allowed: Iterable[str], required: Iterable[str], replace: bool
+) -> dict[str, Any]:
+    """The fields a write of a document starts from: none yet, once the request names only `allowed` keys
+    and, when it replaces the document (PUT), every `required` one."""
+    reject_unknown(body, allowed)
+    if replace:
+        require_keys(body, required)
+    return {}
+
+
+def take_owner(
+    ctx: Context, body: dict[str, Any], fields: dict[str, Any], key: str, owners: Resource
+) -> None:
+    """The customer or vendor the request names under `key` (it must exist), into `fields`."""
+    if key in body:
+        fields[key] = generic.get(ctx, owners, required_id(body, key))["id"]
+
+
+def take_texts(body: dict[str, Any], fields: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """The request's free-text fields among `keys` (each a string), into `fields`."""
+    for key in keys:
+        if key in body:
+            fields[key] = text(body, key, message=f"{key}: must be a string")
 
 
 def take_classifications(body: dict[str, Any], fields: dict[str, Any], keys: tuple[str, ...]) -> None:

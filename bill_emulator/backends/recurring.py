@@ -18,8 +18,11 @@ from bill_emulator.backends.line_items import (
     LineSpec,
     build_line,
     classifications_of,
+    document_fields,
     take_classifications,
     take_lines,
+    take_owner,
+    take_texts,
 )
 from bill_emulator.errors import invalid_body, not_found
 from bill_emulator.resources import Resource, register
@@ -29,9 +32,6 @@ from bill_emulator.validation import (
     day,
     json_object,
     reject_unknown,
-    require_keys,
-    required_id,
-    text,
 )
 
 RECURRING_INVOICE_PREFIX = "0ri"
@@ -79,11 +79,6 @@ def schedule(value: Any, existing: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def _text(body: dict[str, Any], fields: dict[str, Any]) -> None:
-    if "description" in body:
-        fields["description"] = text(body, "description", message="description: must be a string")
-
-
 # -- recurring invoices (AR) ------------------------------------------------------------------------
 def build_recurring_invoice(ctx: Context, data: dict[str, Any], new_id: Any = None) -> dict[str, Any]:
     make = new_id or ctx.ids.new
@@ -106,7 +101,7 @@ def build_recurring_invoice(ctx: Context, data: dict[str, Any], new_id: Any = No
 def validate_recurring_invoice(
     ctx: Context, body: dict[str, Any], existing: dict[str, Any] | None, replace: bool
 ) -> dict[str, Any]:
-    reject_unknown(
+    fields = document_fields(
         body,
         {
             "customerId",
@@ -116,13 +111,11 @@ def validate_recurring_invoice(
             "classifications",
             "sendEmail",
         },
+        ("customerId", "schedule", "recurringInvoiceLineItems"),
+        replace,
     )
-    if replace:
-        require_keys(body, ("customerId", "schedule", "recurringInvoiceLineItems"))
-    fields: dict[str, Any] = {}
-    if "customerId" in body:
-        fields["customerId"] = generic.get(ctx, CUSTOMERS, required_id(body, "customerId"))["id"]
-    _text(body, fields)
+    take_owner(ctx, body, fields, "customerId", CUSTOMERS)
+    take_texts(body, fields, ("description",))
     if "schedule" in body:
         fields["schedule"] = schedule(body["schedule"], None if replace else (existing or {}).get("schedule"))
     if "sendEmail" in body:
@@ -175,7 +168,7 @@ def build_recurring_bill(ctx: Context, data: dict[str, Any], new_id: Any = None)
 def validate_recurring_bill(
     ctx: Context, body: dict[str, Any], existing: dict[str, Any] | None, replace: bool
 ) -> dict[str, Any]:
-    reject_unknown(
+    fields = document_fields(
         body,
         {
             "vendorId",
@@ -185,13 +178,11 @@ def validate_recurring_bill(
             "processingOptions",
             "paymentInformation",
         },
+        ("vendorId", "schedule", "recurringBillLineItems"),
+        replace,
     )
-    if replace:
-        require_keys(body, ("vendorId", "schedule", "recurringBillLineItems"))
-    fields: dict[str, Any] = {}
-    if "vendorId" in body:
-        fields["vendorId"] = vendors.get_vendor(ctx, required_id(body, "vendorId"))["id"]
-    _text(body, fields)
+    take_owner(ctx, body, fields, "vendorId", vendors.VENDORS)
+    take_texts(body, fields, ("description",))
     if "schedule" in body:
         fields["schedule"] = schedule(body["schedule"], None if replace else (existing or {}).get("schedule"))
     options = body.get("processingOptions")
