@@ -64,6 +64,19 @@ def applied_status(amount: float, applied: float) -> str:
     return "FULLY_APPLIED" if applied >= amount - 1e-9 else "PARTIALLY_APPLIED"
 
 
+def _credit(data: dict[str, Any], owner: str) -> dict[str, Any]:
+    """What every credit starts with: its id, its customer or vendor (`owner`), reference, date (the day it
+    was created unless given), description and archived flag."""
+    return {
+        "id": data["id"],
+        owner: data.get(owner, ""),
+        "referenceNumber": data.get("referenceNumber", ""),
+        "creditDate": data.get("creditDate") or data["createdTime"][:10],
+        "description": data.get("description", ""),
+        "archived": bool(data.get("archived", False)),
+    }
+
+
 def _common(ctx: Context, body: dict[str, Any], fields: dict[str, Any]) -> None:
     take_texts(body, fields, ("referenceNumber", "description"))
     if "creditDate" in body:
@@ -85,12 +98,7 @@ def _check_applied(obj: dict[str, Any], owner: str, existing: dict[str, Any] | N
 def build_credit_memo(ctx: Context, data: dict[str, Any], new_id: Any = None) -> dict[str, Any]:
     make = new_id or ctx.ids.new
     obj: dict[str, Any] = {
-        "id": data["id"],
-        "customerId": data.get("customerId", ""),
-        "referenceNumber": data.get("referenceNumber", ""),
-        "creditDate": data.get("creditDate") or data["createdTime"][:10],
-        "description": data.get("description", ""),
-        "archived": bool(data.get("archived", False)),
+        **_credit(data, "customerId"),
         "salesTaxItemId": data.get("salesTaxItemId"),
         "payToChartOfAccountId": data.get("payToChartOfAccountId"),
         "payToBankAccountId": data.get("payToBankAccountId"),
@@ -182,12 +190,7 @@ CREDIT_MEMO_FAMILY = LineItemFamily(
 def build_vendor_credit(ctx: Context, data: dict[str, Any], new_id: Any = None) -> dict[str, Any]:
     make = new_id or ctx.ids.new
     obj: dict[str, Any] = {
-        "id": data["id"],
-        "vendorId": data.get("vendorId", ""),
-        "referenceNumber": data.get("referenceNumber", ""),
-        "creditDate": data.get("creditDate") or data["createdTime"][:10],
-        "description": data.get("description", ""),
-        "archived": bool(data.get("archived", False)),
+        **_credit(data, "vendorId"),
         "applyToChartOfAccountId": data.get("applyToChartOfAccountId"),
         "applyToBankAccountId": data.get("applyToBankAccountId"),
         "amount": 0.0,
