@@ -14,6 +14,7 @@ from bill_emulator.backends.context import Context
 from bill_emulator.backends.customers import CUSTOMERS
 from bill_emulator.backends.line_items import (
     AR_CLASSIFICATIONS,
+    AR_LINE_CLASSIFICATIONS,
     LineItemFamily,
     LineSpec,
     apply_rates,
@@ -38,7 +39,7 @@ CREDIT_MEMO_PREFIX = "0cm"
 VENDOR_CREDIT_PREFIX = "0vc"
 CREDIT_MEMO_LINE = LineSpec(
     "0ml",
-    ("chartOfAccountId", "accountingClassId", "departmentId", "jobId", "locationId", "itemId"),
+    AR_LINE_CLASSIFICATIONS,
     priced=True,
     extras=("ratePercent", "taxable"),
 )

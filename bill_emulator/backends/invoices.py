@@ -10,22 +10,18 @@ from typing import Any
 from bill_emulator.backends import generic
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.customers import CUSTOMERS
-from bill_emulator.backends.line_items import AR_CLASSIFICATIONS, classifications_of, take_classifications
+from bill_emulator.backends.line_items import (
+    AR_CLASSIFICATIONS,
+    AR_LINE_CLASSIFICATIONS,
+    classifications_of,
+    take_classifications,
+)
 from bill_emulator.errors import BillApiError, invalid_body, not_found, unprocessable
 from bill_emulator.fake import parse_timestamp
 from bill_emulator.resources import EQ_IN, EQ_NE_IN, RANGE, SETS, Field, Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
 from bill_emulator.timefmt import format_date, format_timestamp
 from bill_emulator.validation import body_object, classification_ids, day, numeric, objects
-
-_LINE_CLASSIFICATIONS = (
-    "chartOfAccountId",
-    "accountingClassId",
-    "departmentId",
-    "jobId",
-    "locationId",
-    "itemId",
-)
 
 
 def build_line(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
@@ -36,7 +32,7 @@ def build_line(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         price = round(numeric(data["amount"], "invoiceLineItems.amount") / quantity, 2)
     else:
         price = 0.0
-    classifications = {key: None for key in _LINE_CLASSIFICATIONS}
+    classifications = {key: None for key in AR_LINE_CLASSIFICATIONS}
     classifications.update(data.get("classifications") or {})
     return {
         "id": data.get("id") or ctx.ids.new("0il"),
@@ -133,7 +129,7 @@ def validate_invoice(ctx: Context, body: dict[str, Any], existing: dict[str, Any
             if line.get("id") is not None and not isinstance(line["id"], str):
                 raise invalid_body("invoiceLineItems.id: must be a string id")
             classification_ids(
-                _LINE_CLASSIFICATIONS, line.get("classifications"), "invoiceLineItems.classifications"
+                AR_LINE_CLASSIFICATIONS, line.get("classifications"), "invoiceLineItems.classifications"
             )
         fields["invoiceLineItems"] = lines
     for key in ("invoiceDate", "dueDate"):

@@ -25,8 +25,9 @@ from bill_emulator.validation import (
 )
 
 EMPTY: dict[str, Any] = {}  # read-only stand-in for an absent object ("x or EMPTY")
-# What an AR document's own classifications are (invoices, credit memos, recurring invoices).
+# What an AR document's own classifications are (invoices, credit memos, recurring invoices), and its lines'.
 AR_CLASSIFICATIONS = ("accountingClassId", "departmentId", "jobId", "locationId")
+AR_LINE_CLASSIFICATIONS = ("chartOfAccountId", *AR_CLASSIFICATIONS, "itemId")
 
 
 def classifications_of(data: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:

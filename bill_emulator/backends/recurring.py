@@ -13,6 +13,7 @@ from bill_emulator.backends.customers import CUSTOMERS
 from bill_emulator.backends.funding import funding_banks
 from bill_emulator.backends.line_items import (
     AR_CLASSIFICATIONS,
+    AR_LINE_CLASSIFICATIONS,
     EMPTY,
     LineItemFamily,
     LineSpec,
@@ -40,7 +41,7 @@ PERIODS = ("WEEKLY", "MONTHLY", "YEARLY", "NONE")
 SORTS = frozenset({"archived", "createdTime", "updatedTime"})
 INVOICE_LINE = LineSpec(
     "ril",
-    ("chartOfAccountId", "accountingClassId", "departmentId", "jobId", "locationId", "itemId"),
+    AR_LINE_CLASSIFICATIONS,
     priced=True,
     extras=("taxable",),
 )
