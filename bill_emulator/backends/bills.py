@@ -11,19 +11,26 @@ from typing import Any
 from bill_emulator.backends import approvals, generic, vendors
 from bill_emulator.backends import documents as documents_
 from bill_emulator.backends.context import Context
-from bill_emulator.backends.line_items import EMPTY, LineItemFamily, LineSpec, build_line, check_lines
+from bill_emulator.backends.line_items import (
+    EMPTY,
+    LineItemFamily,
+    LineSpec,
+    build_line,
+    classifications_of,
+    document_fields,
+    take_classifications,
+    take_lines,
+)
 from bill_emulator.backends.vendors import VENDORS
 from bill_emulator.errors import invalid_body, unprocessable
 from bill_emulator.resources import EQ_IN, EQ_NE_IN, RANGE, Field, Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
 from bill_emulator.timefmt import format_timestamp
 from bill_emulator.validation import (
-    classification_ids,
     day,
     json_object,
     objects,
     reject_unknown,
-    require_keys,
     required_id,
     text,
 )
@@ -78,7 +85,7 @@ def build_bill(
         "paymentStatus": "UNPAID",
         "approvalStatus": data.get("approvalStatus", "UNASSIGNED"),
         "approvers": list(data.get("approvers", [])),
-        "classifications": {k: (data.get("classifications") or EMPTY).get(k) for k in BILL_CLASSIFICATIONS},
+        "classifications": classifications_of(data, BILL_CLASSIFICATIONS),
         "purchaseOrderNumber": data.get("purchaseOrderNumber", ""),
         "recordStatus": "ACTIVE",
         "createdTime": data["createdTime"],
@@ -127,10 +134,7 @@ _BILL_FIELDS = frozenset(
 def validate_bill(
     ctx: Context, body: dict[str, Any], existing: dict[str, Any] | None, replace: bool
 ) -> dict[str, Any]:
-    reject_unknown(body, _BILL_FIELDS)
-    if replace:
-        require_keys(body, ("vendorId", "dueDate", "invoice", "billLineItems"))
-    fields: dict[str, Any] = {}
+    fields = document_fields(body, _BILL_FIELDS, ("vendorId", "dueDate", "invoice", "billLineItems"), replace)
     if "vendorId" in body:
         vendor = vendors.get_vendor(ctx, required_id(body, "vendorId"))
         if vendor["archived"] and (existing is None or existing["vendorId"] != vendor["id"]):
@@ -155,17 +159,13 @@ def validate_bill(
             if invoice.get("invoiceDate")
             else (existing or EMPTY).get("invoice", EMPTY).get("invoiceDate") or ctx.now()[:10],
         }
-    if "billLineItems" in body:
-        fields["billLineItems"] = check_lines(body["billLineItems"], BILL_LINE, "billLineItems")
+    take_lines(body, fields, "billLineItems", BILL_LINE)
     for key in ("description", "purchaseOrderNumber"):
         if key in body:
             fields[key] = text(body, key)
     if "payFromChartOfAccountId" in body:
         fields["payFromChartOfAccountId"] = body["payFromChartOfAccountId"]
-    if "classifications" in body:
-        fields["classifications"] = classification_ids(
-            BILL_CLASSIFICATIONS, body["classifications"], "classifications"
-        )
+    take_classifications(body, fields, BILL_CLASSIFICATIONS)
     return fields
 
 

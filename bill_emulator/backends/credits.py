@@ -13,33 +13,33 @@ from bill_emulator.backends import generic, invoices, vendors
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.customers import CUSTOMERS
 from bill_emulator.backends.line_items import (
-    EMPTY,
+    AR_CLASSIFICATIONS,
+    AR_LINE_CLASSIFICATIONS,
     LineItemFamily,
     LineSpec,
     apply_rates,
     build_line,
-    check_lines,
+    classifications_of,
+    document_fields,
+    take_classifications,
+    take_lines,
+    take_owner,
+    take_texts,
 )
 from bill_emulator.errors import invalid_body, unprocessable
 from bill_emulator.resources import Resource, register
 from bill_emulator.seedplan import SeedPlan, fast_ids
 from bill_emulator.timefmt import format_timestamp
 from bill_emulator.validation import (
-    classification_ids,
     day,
     money,
-    reject_unknown,
-    require_keys,
-    required_id,
-    text,
 )
 
 CREDIT_MEMO_PREFIX = "0cm"
 VENDOR_CREDIT_PREFIX = "0vc"
-_CLASSIFICATIONS = ("accountingClassId", "departmentId", "jobId", "locationId")
 CREDIT_MEMO_LINE = LineSpec(
     "0ml",
-    ("chartOfAccountId", "accountingClassId", "departmentId", "jobId", "locationId", "itemId"),
+    AR_LINE_CLASSIFICATIONS,
     priced=True,
     extras=("ratePercent", "taxable"),
 )
@@ -65,10 +65,21 @@ def applied_status(amount: float, applied: float) -> str:
     return "FULLY_APPLIED" if applied >= amount - 1e-9 else "PARTIALLY_APPLIED"
 
 
+def _credit(data: dict[str, Any], owner: str) -> dict[str, Any]:
+    """What every credit starts with: its id, its customer or vendor (`owner`), reference, date (the day it
+    was created unless given), description and archived flag."""
+    return {
+        "id": data["id"],
+        owner: data.get(owner, ""),
+        "referenceNumber": data.get("referenceNumber", ""),
+        "creditDate": data.get("creditDate") or data["createdTime"][:10],
+        "description": data.get("description", ""),
+        "archived": bool(data.get("archived", False)),
+    }
+
+
 def _common(ctx: Context, body: dict[str, Any], fields: dict[str, Any]) -> None:
-    for key in ("referenceNumber", "description"):
-        if key in body:
-            fields[key] = text(body, key, message=f"{key}: must be a string")
+    take_texts(body, fields, ("referenceNumber", "description"))
     if "creditDate" in body:
         fields["creditDate"] = day(body["creditDate"], "creditDate")
 
@@ -88,12 +99,7 @@ def _check_applied(obj: dict[str, Any], owner: str, existing: dict[str, Any] | N
 def build_credit_memo(ctx: Context, data: dict[str, Any], new_id: Any = None) -> dict[str, Any]:
     make = new_id or ctx.ids.new
     obj: dict[str, Any] = {
-        "id": data["id"],
-        "customerId": data.get("customerId", ""),
-        "referenceNumber": data.get("referenceNumber", ""),
-        "creditDate": data.get("creditDate") or data["createdTime"][:10],
-        "description": data.get("description", ""),
-        "archived": bool(data.get("archived", False)),
+        **_credit(data, "customerId"),
         "salesTaxItemId": data.get("salesTaxItemId"),
         "payToChartOfAccountId": data.get("payToChartOfAccountId"),
         "payToBankAccountId": data.get("payToBankAccountId"),
@@ -107,7 +113,7 @@ def build_credit_memo(ctx: Context, data: dict[str, Any], new_id: Any = None) ->
         "creditMemoLineItems": [
             build_line(CREDIT_MEMO_LINE, x, make) for x in data.get("creditMemoLineItems", [])
         ],
-        "classifications": {k: (data.get("classifications") or EMPTY).get(k) for k in _CLASSIFICATIONS},
+        "classifications": classifications_of(data, AR_CLASSIFICATIONS),
         "usage": list(data.get("usage", [])),
     }
     derive_credit_memo(ctx, obj)
@@ -144,12 +150,8 @@ _MEMO_FIELDS = frozenset(
 def validate_credit_memo(
     ctx: Context, body: dict[str, Any], existing: dict[str, Any] | None, replace: bool
 ) -> dict[str, Any]:
-    reject_unknown(body, _MEMO_FIELDS)
-    if replace:
-        require_keys(body, ("customerId", "creditDate", "creditMemoLineItems"))
-    fields: dict[str, Any] = {}
-    if "customerId" in body:
-        fields["customerId"] = generic.get(ctx, CUSTOMERS, required_id(body, "customerId"))["id"]
+    fields = document_fields(body, _MEMO_FIELDS, ("customerId", "creditDate", "creditMemoLineItems"), replace)
+    take_owner(ctx, body, fields, "customerId", CUSTOMERS)
     _common(ctx, body, fields)
     for key in ("salesTaxItemId", "payToChartOfAccountId", "payToBankAccountId"):
         if key in body:
@@ -159,14 +161,8 @@ def validate_credit_memo(
         if not 0 <= percentage <= 100:
             raise invalid_body("salesTaxPercentage: must be between 0 and 100")
         fields["salesTaxPercentage"] = percentage
-    if "classifications" in body:
-        fields["classifications"] = classification_ids(
-            _CLASSIFICATIONS, body["classifications"], "classifications"
-        )
-    if "creditMemoLineItems" in body:
-        fields["creditMemoLineItems"] = check_lines(
-            body["creditMemoLineItems"], CREDIT_MEMO_LINE, "creditMemoLineItems"
-        )
+    take_classifications(body, fields, AR_CLASSIFICATIONS)
+    take_lines(body, fields, "creditMemoLineItems", CREDIT_MEMO_LINE)
     return fields
 
 
@@ -195,12 +191,7 @@ CREDIT_MEMO_FAMILY = LineItemFamily(
 def build_vendor_credit(ctx: Context, data: dict[str, Any], new_id: Any = None) -> dict[str, Any]:
     make = new_id or ctx.ids.new
     obj: dict[str, Any] = {
-        "id": data["id"],
-        "vendorId": data.get("vendorId", ""),
-        "referenceNumber": data.get("referenceNumber", ""),
-        "creditDate": data.get("creditDate") or data["createdTime"][:10],
-        "description": data.get("description", ""),
-        "archived": bool(data.get("archived", False)),
+        **_credit(data, "vendorId"),
         "applyToChartOfAccountId": data.get("applyToChartOfAccountId"),
         "applyToBankAccountId": data.get("applyToBankAccountId"),
         "amount": 0.0,
@@ -239,22 +230,17 @@ _CREDIT_FIELDS = frozenset(
 def validate_vendor_credit(
     ctx: Context, body: dict[str, Any], existing: dict[str, Any] | None, replace: bool
 ) -> dict[str, Any]:
-    reject_unknown(body, _CREDIT_FIELDS)
-    if replace:
-        require_keys(body, ("vendorId", "creditDate", "vendorCreditLineItems"))
+    fields = document_fields(
+        body, _CREDIT_FIELDS, ("vendorId", "creditDate", "vendorCreditLineItems"), replace
+    )
     if existing is not None and existing["archived"]:
         raise unprocessable(f"Vendor credit {existing['id']} is archived and cannot be changed.")
-    fields: dict[str, Any] = {}
-    if "vendorId" in body:
-        fields["vendorId"] = vendors.get_vendor(ctx, required_id(body, "vendorId"))["id"]
+    take_owner(ctx, body, fields, "vendorId", vendors.VENDORS)
     _common(ctx, body, fields)
     for key in ("applyToChartOfAccountId", "applyToBankAccountId"):
         if key in body:
             fields[key] = body[key]
-    if "vendorCreditLineItems" in body:
-        fields["vendorCreditLineItems"] = check_lines(
-            body["vendorCreditLineItems"], VENDOR_CREDIT_LINE, "vendorCreditLineItems"
-        )
+    take_lines(body, fields, "vendorCreditLineItems", VENDOR_CREDIT_LINE)
     return fields
 
 

@@ -262,34 +262,40 @@ def verify_bank_account(ctx: Context, account_id: str, body: Any) -> dict[str, A
     return {"verified": False}
 
 
-# -- bank account users -----------------------------------------------------------------------
-def build_bank_account_user(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": data["id"],
-        "bankAccountId": data["bankAccountId"],
-        "userId": data["userId"],
-        "archived": bool(data.get("archived", False)),
-        "verificationStatus": data.get("verificationStatus", "NOMINATED"),
-        "createdTime": data["createdTime"],
-        "updatedTime": data["updatedTime"],
-    }
+# -- bank and card account users ------------------------------------------------------------
+def _account_users(kind: str, label: str, prefix: str, account_field: str) -> Resource:
+    """The users of a bank or card account (`account_field` names the account): each one nominated, then
+    VERIFIED once their identity is; their parent is the user."""
 
+    def build(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": data["id"],
+            account_field: data[account_field],
+            "userId": data["userId"],
+            "archived": bool(data.get("archived", False)),
+            "verificationStatus": data.get("verificationStatus", "NOMINATED"),
+            "createdTime": data["createdTime"],
+            "updatedTime": data["updatedTime"],
+        }
 
-_USER_FILTERS = dict(
-    userId=Field("string", EQ_NE_IN),
-    verificationStatus=Field("string", SETS),
-)
-BANK_ACCOUNT_USERS = register(
-    Resource(
-        "bank_account_users",
-        "Bank account user",
-        "bau",
-        build_bank_account_user,
-        filters=base_filters(bankAccountId=Field("string", EQ_NE_IN), **_USER_FILTERS),
-        sorts=frozenset({"archived", "createdTime", "updatedTime"}),
-        parent_field="userId",
+    return register(
+        Resource(
+            kind,
+            label,
+            prefix,
+            build,
+            filters=base_filters(
+                **{account_field: Field("string", EQ_NE_IN)},
+                userId=Field("string", EQ_NE_IN),
+                verificationStatus=Field("string", SETS),
+            ),
+            sorts=frozenset({"archived", "createdTime", "updatedTime"}),
+            parent_field="userId",
+        )
     )
-)
+
+
+BANK_ACCOUNT_USERS = _account_users("bank_account_users", "Bank account user", "bau", "bankAccountId")
 
 
 def _settle_users(ctx: Context) -> None:
@@ -402,30 +408,7 @@ def build_card_account(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
 
 CARD_ACCOUNTS = register(Resource("card_accounts", "Card account", "cca", build_card_account))
 
-
-def build_card_account_user(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": data["id"],
-        "cardAccountId": data["cardAccountId"],
-        "userId": data["userId"],
-        "archived": bool(data.get("archived", False)),
-        "verificationStatus": data.get("verificationStatus", "NOMINATED"),
-        "createdTime": data["createdTime"],
-        "updatedTime": data["updatedTime"],
-    }
-
-
-CARD_ACCOUNT_USERS = register(
-    Resource(
-        "card_account_users",
-        "Card account user",
-        "ccu",
-        build_card_account_user,
-        filters=base_filters(cardAccountId=Field("string", EQ_NE_IN), **_USER_FILTERS),
-        sorts=frozenset({"archived", "createdTime", "updatedTime"}),
-        parent_field="userId",
-    )
-)
+CARD_ACCOUNT_USERS = _account_users("card_account_users", "Card account user", "ccu", "cardAccountId")
 _CARD_USER_FIELDS = ("cardAccountId", "userId", "archived", "verificationStatus")
 
 
@@ -544,9 +527,24 @@ def seed(plan: SeedPlan) -> None:
         moment = format_timestamp(opened + index * 3600 + f.integer(0, 3000))
         return {"createdTime": moment, "updatedTime": moment}
 
+    def verified_admin(users: Resource, account_field: str, account_id: str, index: int) -> dict[str, Any]:
+        """The administrator as a VERIFIED user of one account."""
+        return users.build(
+            ctx,
+            {
+                "id": ctx.ids.new(users.prefix),
+                account_field: account_id,
+                "userId": admin,
+                "verificationStatus": "VERIFIED",
+                **stamps(index),
+            },
+        )
+
     routing = f.choice(("021000021", "026009593", "121000248", "121140399"))
-    banks = [
-        build_bank_account(
+
+    def bank_account(index: int, **details: Any) -> dict[str, Any]:
+        """A VERIFIED bank account in the company's name, added by the administrator."""
+        return build_bank_account(
             ctx,
             {
                 "id": ctx.ids.new("bac"),
@@ -555,44 +553,23 @@ def seed(plan: SeedPlan) -> None:
                 "routingNumber": routing,
                 "accountNumber": f.digits(10),
                 "nameOnAccount": company,
-                "accessToAdmins": True,
-                "default": {"payables": True, "receivables": True},
-                "chartOfAccountId": by_number.get("1000"),
-                **stamps(0),
+                **details,
+                **stamps(index),
             },
+        )
+
+    banks = [
+        bank_account(
+            0,
+            accessToAdmins=True,
+            default={"payables": True, "receivables": True},
+            chartOfAccountId=by_number.get("1000"),
         )
     ]
     if f.chance(0.5):
-        banks.append(
-            build_bank_account(
-                ctx,
-                {
-                    "id": ctx.ids.new("bac"),
-                    "status": "VERIFIED",
-                    "createdBy": admin,
-                    "routingNumber": routing,
-                    "accountNumber": f.digits(10),
-                    "nameOnAccount": company,
-                    "type": "SAVINGS",
-                    "chartOfAccountId": by_number.get("1010"),
-                    **stamps(1),
-                },
-            )
-        )
+        banks.append(bank_account(1, type="SAVINGS", chartOfAccountId=by_number.get("1010")))
     ctx.store.insert_many("bank_accounts", ctx.scope, banks)
-    bank_users = [
-        build_bank_account_user(
-            ctx,
-            {
-                "id": ctx.ids.new("bau"),
-                "bankAccountId": b["id"],
-                "userId": admin,
-                "verificationStatus": "VERIFIED",
-                **stamps(2),
-            },
-        )
-        for b in banks
-    ]
+    bank_users = [verified_admin(BANK_ACCOUNT_USERS, "bankAccountId", b["id"], 2) for b in banks]
     ctx.store.insert_many("bank_account_users", ctx.scope, bank_users, parent_id=admin)
 
     expires = plan.end.year + f.integer(1, 4)
@@ -617,16 +594,7 @@ def seed(plan: SeedPlan) -> None:
     ctx.store.insert(
         "card_account_users",
         ctx.scope,
-        build_card_account_user(
-            ctx,
-            {
-                "id": ctx.ids.new("ccu"),
-                "cardAccountId": card["id"],
-                "userId": admin,
-                "verificationStatus": "VERIFIED",
-                **stamps(4),
-            },
-        ),
+        verified_admin(CARD_ACCOUNT_USERS, "cardAccountId", card["id"], 4),
         parent_id=admin,
     )
     if plan.main or f.chance(0.5):

@@ -10,22 +10,18 @@ from typing import Any
 from bill_emulator.backends import generic
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.customers import CUSTOMERS
+from bill_emulator.backends.line_items import (
+    AR_CLASSIFICATIONS,
+    AR_LINE_CLASSIFICATIONS,
+    classifications_of,
+    take_classifications,
+)
 from bill_emulator.errors import BillApiError, invalid_body, not_found, unprocessable
 from bill_emulator.fake import parse_timestamp
 from bill_emulator.resources import EQ_IN, EQ_NE_IN, RANGE, SETS, Field, Resource, base_filters, register
 from bill_emulator.seedplan import SeedPlan
 from bill_emulator.timefmt import format_date, format_timestamp
 from bill_emulator.validation import body_object, classification_ids, day, numeric, objects
-
-_LINE_CLASSIFICATIONS = (
-    "chartOfAccountId",
-    "accountingClassId",
-    "departmentId",
-    "jobId",
-    "locationId",
-    "itemId",
-)
-_CLASSIFICATIONS = ("accountingClassId", "departmentId", "jobId", "locationId")
 
 
 def build_line(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
@@ -36,7 +32,7 @@ def build_line(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         price = round(numeric(data["amount"], "invoiceLineItems.amount") / quantity, 2)
     else:
         price = 0.0
-    classifications = {key: None for key in _LINE_CLASSIFICATIONS}
+    classifications = {key: None for key in AR_LINE_CLASSIFICATIONS}
     classifications.update(data.get("classifications") or {})
     return {
         "id": data.get("id") or ctx.ids.new("0il"),
@@ -66,7 +62,7 @@ def build_invoice(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         "invoiceLineItems": [build_line(ctx, line) for line in data.get("invoiceLineItems", [])],
         "payToChartOfAccountId": data.get("payToChartOfAccountId"),
         "payments": list(data.get("payments", [])),
-        "classifications": {key: (data.get("classifications") or {}).get(key) for key in _CLASSIFICATIONS},
+        "classifications": classifications_of(data, AR_CLASSIFICATIONS),
         "salesTaxItemId": data.get("salesTaxItemId"),
         "salesTaxTotal": 0.0,
         "salesTaxPercentage": float(data.get("salesTaxPercentage", 0) or 0),
@@ -133,7 +129,7 @@ def validate_invoice(ctx: Context, body: dict[str, Any], existing: dict[str, Any
             if line.get("id") is not None and not isinstance(line["id"], str):
                 raise invalid_body("invoiceLineItems.id: must be a string id")
             classification_ids(
-                _LINE_CLASSIFICATIONS, line.get("classifications"), "invoiceLineItems.classifications"
+                AR_LINE_CLASSIFICATIONS, line.get("classifications"), "invoiceLineItems.classifications"
             )
         fields["invoiceLineItems"] = lines
     for key in ("invoiceDate", "dueDate"):
@@ -151,10 +147,7 @@ def validate_invoice(ctx: Context, body: dict[str, Any], existing: dict[str, Any
         if clash:
             raise unprocessable(f"Invoice number {number} already exists. Enter a unique invoice number.")
         fields["invoiceNumber"] = number
-    if "classifications" in body:
-        fields["classifications"] = classification_ids(
-            _CLASSIFICATIONS, body["classifications"], "classifications"
-        )
+    take_classifications(body, fields, AR_CLASSIFICATIONS)
     if "salesTaxPercentage" in body:
         numeric(body["salesTaxPercentage"], "salesTaxPercentage")
     for key in ("payToChartOfAccountId", "salesTaxItemId", "salesTaxPercentage", "enableCardPayment"):
@@ -377,6 +370,38 @@ def _allocations(items: Any, id_key: str) -> list[tuple[str, float]]:
     return result
 
 
+def _receive_payment(
+    ctx: Context,
+    body: dict[str, Any],
+    customer_id: str,
+    allocations: list[tuple[str, float]],
+    data: dict[str, Any],
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A received payment (recorded or charged) on the request's paymentDate (today without one): applied
+    to its invoices, one invoice payment per allocation, and stored. -> (the payment, its invoices)."""
+    payment_date = day(body.get("paymentDate") or ctx.now()[:10], "paymentDate")
+    now = ctx.now()
+    payment_id = ctx.ids.new("0rp")
+    invoices = _apply_payment(ctx, customer_id, allocations, payment_id, payment_date)
+    payment = build_received_payment(
+        ctx,
+        {
+            **data,
+            "id": payment_id,
+            "customerId": customer_id,
+            "paymentDate": payment_date,
+            "invoicePayments": [
+                {"invoiceId": i, "amount": a, "paymentDate": payment_date} for i, a in allocations
+            ],
+            "description": body.get("description", ""),
+            "createdTime": now,
+            "updatedTime": now,
+        },
+    )
+    ctx.store.insert("receivable_payments", ctx.scope, payment)
+    return payment, invoices
+
+
 def record_payment(ctx: Context, body: Any) -> dict[str, Any]:
     """An offline payment (cash, check, card in store), applied to invoices."""
     body = body_object(body)
@@ -386,35 +411,24 @@ def record_payment(ctx: Context, body: Any) -> dict[str, Any]:
     applied = round(sum(a for _, a in allocations), 2)
     if applied > amount + 1e-9:
         raise unprocessable("The amounts applied to invoices exceed the payment amount.")
-    payment_date = day(body.get("paymentDate") or ctx.now()[:10], "paymentDate")
-    now = ctx.now()
-    payment_id = ctx.ids.new("0rp")
-    invoices = _apply_payment(ctx, customer["id"], allocations, payment_id, payment_date)
-    payment = build_received_payment(
+    payment, invoices = _receive_payment(
         ctx,
+        body,
+        customer["id"],
+        allocations,
         {
-            "id": payment_id,
-            "customerId": customer["id"],
             "amount": amount,
-            "paymentDate": payment_date,
-            "invoicePayments": [
-                {"invoiceId": i, "amount": a, "paymentDate": payment_date} for i, a in allocations
-            ],
-            "description": body.get("description", ""),
             "unappliedAmount": round(amount - applied, 2),
             "receivablesType": "OFFLINE",
             "paymentType": body.get("paymentType", "OTHER"),
             "onlinePayment": False,
-            "createdTime": now,
-            "updatedTime": now,
         },
     )
-    ctx.store.insert("receivable_payments", ctx.scope, payment)
     return {
-        "id": payment_id,
+        "id": payment["id"],
         "customerId": customer["id"],
         "paymentType": payment["paymentType"],
-        "paymentDate": payment_date,
+        "paymentDate": payment["paymentDate"],
         "amount": amount,
         "unappliedAmount": payment["unappliedAmount"],
         "status": "PAID",
@@ -439,31 +453,19 @@ def charge_customer(ctx: Context, body: Any) -> dict[str, Any]:
     if account is None or account.parent_id != customer["id"] or account.body["archived"]:
         raise BillApiError("BDC_1118", f"Customer bank account not found: {funding_id}")
     allocations = _allocations(body.get("invoicePayments"), "invoiceId")
-    payment_date = day(body.get("paymentDate") or ctx.now()[:10], "paymentDate")
-    now = ctx.now()
-    payment_id = ctx.ids.new("0rp")
-    _apply_payment(ctx, customer["id"], allocations, payment_id, payment_date)
-    amount = round(sum(a for _, a in allocations), 2)
-    payment = build_received_payment(
+    payment, _invoices = _receive_payment(
         ctx,
+        body,
+        customer["id"],
+        allocations,
         {
-            "id": payment_id,
-            "customerId": customer["id"],
-            "amount": amount,
-            "paymentDate": payment_date,
-            "invoicePayments": [
-                {"invoiceId": i, "amount": a, "paymentDate": payment_date} for i, a in allocations
-            ],
-            "description": body.get("description", ""),
+            "amount": round(sum(a for _, a in allocations), 2),
             "fundingAccount": {"id": funding_id, "type": "BANK_ACCOUNT"},
             "receivablesType": "WALLET",
             "paymentType": "ACH",
             "onlinePayment": True,
-            "createdTime": now,
-            "updatedTime": now,
         },
     )
-    ctx.store.insert("receivable_payments", ctx.scope, payment)
     return payment
 
 

@@ -4,7 +4,7 @@ bills, credit memos, vendor credits and recurring templates share."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,9 +12,60 @@ from bill_emulator.backends import generic
 from bill_emulator.backends.context import Context
 from bill_emulator.errors import invalid_body
 from bill_emulator.resources import Resource
-from bill_emulator.validation import body_object, boolean, classification_ids, money, objects, reject_unknown
+from bill_emulator.validation import (
+    body_object,
+    boolean,
+    classification_ids,
+    money,
+    objects,
+    reject_unknown,
+    require_keys,
+    required_id,
+    text,
+)
 
 EMPTY: dict[str, Any] = {}  # read-only stand-in for an absent object ("x or EMPTY")
+# What an AR document's own classifications are (invoices, credit memos, recurring invoices), and its lines'.
+AR_CLASSIFICATIONS = ("accountingClassId", "departmentId", "jobId", "locationId")
+AR_LINE_CLASSIFICATIONS = ("chartOfAccountId", *AR_CLASSIFICATIONS, "itemId")
+
+
+def classifications_of(data: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """A document's or a line's `classifications`: each of these keys, null where the data has none."""
+    return {key: (data.get("classifications") or EMPTY).get(key) for key in keys}
+
+
+# -- a document's fields from a request --------------------------------------------------------------
+def document_fields(
+    body: dict[str, Any], allowed: Iterable[str], required: Iterable[str], replace: bool
+) -> dict[str, Any]:
+    """The fields a write of a document starts from: none yet, once the request names only `allowed` keys
+    and, when it replaces the document (PUT), every `required` one."""
+    reject_unknown(body, allowed)
+    if replace:
+        require_keys(body, required)
+    return {}
+
+
+def take_owner(
+    ctx: Context, body: dict[str, Any], fields: dict[str, Any], key: str, owners: Resource
+) -> None:
+    """The customer or vendor the request names under `key` (it must exist), into `fields`."""
+    if key in body:
+        fields[key] = generic.get(ctx, owners, required_id(body, key))["id"]
+
+
+def take_texts(body: dict[str, Any], fields: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """The request's free-text fields among `keys` (each a string), into `fields`."""
+    for key in keys:
+        if key in body:
+            fields[key] = text(body, key, message=f"{key}: must be a string")
+
+
+def take_classifications(body: dict[str, Any], fields: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """The request's own `classifications` (only these keys), checked, into `fields` when it sends them."""
+    if "classifications" in body:
+        fields["classifications"] = classification_ids(keys, body["classifications"], "classifications")
 
 
 # -- line items ---------------------------------------------------------------------------------
@@ -79,6 +130,12 @@ def check_lines(items: Any, spec: LineSpec, key: str) -> list[dict[str, Any]]:
     return items
 
 
+def take_lines(body: dict[str, Any], fields: dict[str, Any], key: str, spec: LineSpec) -> None:
+    """The request's line items under `key`, checked, into `fields` when it sends them."""
+    if key in body:
+        fields[key] = check_lines(body[key], spec, key)
+
+
 def build_line(spec: LineSpec, data: dict[str, Any], new_id: Callable[[str], str]) -> dict[str, Any]:
     line: dict[str, Any] = {
         "id": data.get("id") or new_id(spec.prefix),
@@ -105,9 +162,7 @@ def build_line(spec: LineSpec, data: dict[str, Any], new_id: Callable[[str], str
         line["ratePercent"] = float(data.get("ratePercent") or 0.0)
     if "taxable" in spec.extras:
         line["taxable"] = bool(data.get("taxable", False))
-    line["classifications"] = {
-        key: (data.get("classifications") or EMPTY).get(key) for key in spec.classifications
-    }
+    line["classifications"] = classifications_of(data, spec.classifications)
     return line
 
 

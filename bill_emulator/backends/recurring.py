@@ -11,29 +11,37 @@ from bill_emulator.backends import generic, vendors
 from bill_emulator.backends.context import Context
 from bill_emulator.backends.customers import CUSTOMERS
 from bill_emulator.backends.funding import funding_banks
-from bill_emulator.backends.line_items import EMPTY, LineItemFamily, LineSpec, build_line, check_lines
+from bill_emulator.backends.line_items import (
+    AR_CLASSIFICATIONS,
+    AR_LINE_CLASSIFICATIONS,
+    EMPTY,
+    LineItemFamily,
+    LineSpec,
+    build_line,
+    classifications_of,
+    document_fields,
+    take_classifications,
+    take_lines,
+    take_owner,
+    take_texts,
+)
 from bill_emulator.errors import invalid_body, not_found
 from bill_emulator.resources import Resource, register
 from bill_emulator.seedplan import SeedPlan, fast_ids
 from bill_emulator.validation import (
     boolean,
-    classification_ids,
     day,
     json_object,
     reject_unknown,
-    require_keys,
-    required_id,
-    text,
 )
 
 RECURRING_INVOICE_PREFIX = "0ri"
 RECURRING_BILL_PREFIX = "0rb"
 PERIODS = ("WEEKLY", "MONTHLY", "YEARLY", "NONE")
 SORTS = frozenset({"archived", "createdTime", "updatedTime"})
-_CLASSIFICATIONS = ("accountingClassId", "departmentId", "jobId", "locationId")
 INVOICE_LINE = LineSpec(
     "ril",
-    ("chartOfAccountId", "accountingClassId", "departmentId", "jobId", "locationId", "itemId"),
+    AR_LINE_CLASSIFICATIONS,
     priced=True,
     extras=("taxable",),
 )
@@ -72,11 +80,6 @@ def schedule(value: Any, existing: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def _text(body: dict[str, Any], fields: dict[str, Any]) -> None:
-    if "description" in body:
-        fields["description"] = text(body, "description", message="description: must be a string")
-
-
 # -- recurring invoices (AR) ------------------------------------------------------------------------
 def build_recurring_invoice(ctx: Context, data: dict[str, Any], new_id: Any = None) -> dict[str, Any]:
     make = new_id or ctx.ids.new
@@ -89,7 +92,7 @@ def build_recurring_invoice(ctx: Context, data: dict[str, Any], new_id: Any = No
         "recurringInvoiceLineItems": [
             build_line(INVOICE_LINE, x, make) for x in data.get("recurringInvoiceLineItems", [])
         ],
-        "classifications": {k: (data.get("classifications") or EMPTY).get(k) for k in _CLASSIFICATIONS},
+        "classifications": classifications_of(data, AR_CLASSIFICATIONS),
         "sendEmail": bool(data.get("sendEmail", False)),
         "createdTime": data["createdTime"],
         "updatedTime": data["updatedTime"],
@@ -99,7 +102,7 @@ def build_recurring_invoice(ctx: Context, data: dict[str, Any], new_id: Any = No
 def validate_recurring_invoice(
     ctx: Context, body: dict[str, Any], existing: dict[str, Any] | None, replace: bool
 ) -> dict[str, Any]:
-    reject_unknown(
+    fields = document_fields(
         body,
         {
             "customerId",
@@ -109,25 +112,17 @@ def validate_recurring_invoice(
             "classifications",
             "sendEmail",
         },
+        ("customerId", "schedule", "recurringInvoiceLineItems"),
+        replace,
     )
-    if replace:
-        require_keys(body, ("customerId", "schedule", "recurringInvoiceLineItems"))
-    fields: dict[str, Any] = {}
-    if "customerId" in body:
-        fields["customerId"] = generic.get(ctx, CUSTOMERS, required_id(body, "customerId"))["id"]
-    _text(body, fields)
+    take_owner(ctx, body, fields, "customerId", CUSTOMERS)
+    take_texts(body, fields, ("description",))
     if "schedule" in body:
         fields["schedule"] = schedule(body["schedule"], None if replace else (existing or {}).get("schedule"))
     if "sendEmail" in body:
         fields["sendEmail"] = boolean(body["sendEmail"], "sendEmail")
-    if "classifications" in body:
-        fields["classifications"] = classification_ids(
-            _CLASSIFICATIONS, body["classifications"], "classifications"
-        )
-    if "recurringInvoiceLineItems" in body:
-        fields["recurringInvoiceLineItems"] = check_lines(
-            body["recurringInvoiceLineItems"], INVOICE_LINE, "recurringInvoiceLineItems"
-        )
+    take_classifications(body, fields, AR_CLASSIFICATIONS)
+    take_lines(body, fields, "recurringInvoiceLineItems", INVOICE_LINE)
     return fields
 
 
@@ -174,7 +169,7 @@ def build_recurring_bill(ctx: Context, data: dict[str, Any], new_id: Any = None)
 def validate_recurring_bill(
     ctx: Context, body: dict[str, Any], existing: dict[str, Any] | None, replace: bool
 ) -> dict[str, Any]:
-    reject_unknown(
+    fields = document_fields(
         body,
         {
             "vendorId",
@@ -184,13 +179,11 @@ def validate_recurring_bill(
             "processingOptions",
             "paymentInformation",
         },
+        ("vendorId", "schedule", "recurringBillLineItems"),
+        replace,
     )
-    if replace:
-        require_keys(body, ("vendorId", "schedule", "recurringBillLineItems"))
-    fields: dict[str, Any] = {}
-    if "vendorId" in body:
-        fields["vendorId"] = vendors.get_vendor(ctx, required_id(body, "vendorId"))["id"]
-    _text(body, fields)
+    take_owner(ctx, body, fields, "vendorId", vendors.VENDORS)
+    take_texts(body, fields, ("description",))
     if "schedule" in body:
         fields["schedule"] = schedule(body["schedule"], None if replace else (existing or {}).get("schedule"))
     options = body.get("processingOptions")
@@ -214,10 +207,7 @@ def validate_recurring_bill(
         banks = {b["id"] for b in funding_banks(ctx)}
         if ctx.store.count("bank_accounts", ctx.scope) and bank_id not in banks:
             raise not_found("Bank account", bank_id)
-    if "recurringBillLineItems" in body:
-        fields["recurringBillLineItems"] = check_lines(
-            body["recurringBillLineItems"], BILL_LINE, "recurringBillLineItems"
-        )
+    take_lines(body, fields, "recurringBillLineItems", BILL_LINE)
     return fields
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bill_emulator.backends import attachments
 from bill_emulator.handlers import ORG, Call, Handler, Reply, list_body
+from bill_emulator.responses.answers import answer, done
 
 
 def _owner_id(call: Call, segment: str) -> str:
@@ -32,10 +33,5 @@ def upload_for(segment: str) -> Handler:
     return handler
 
 
-def get_attachment(call: Call) -> Reply:
-    return Reply(200, attachments.get_attachment(call.ctx, call.path["attachmentId"]))
-
-
-def delete_attachment(call: Call) -> Reply:
-    attachments.delete_attachment(call.ctx, call.path["attachmentId"])
-    return Reply(200, {"status": "SUCCESS"})
+get_attachment = answer(attachments.get_attachment, "attachmentId")
+delete_attachment = done(attachments.delete_attachment, "attachmentId", payload={"status": "SUCCESS"})

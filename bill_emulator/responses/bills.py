@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bill_emulator.backends import approvals, bills, documents, payments
 from bill_emulator.handlers import Call, Reply, page_payload
+from bill_emulator.responses.answers import answer, done
 
 
 def _host(call: Call) -> str:
@@ -11,29 +12,12 @@ def _host(call: Call) -> str:
 
 
 # -- approvals ------------------------------------------------------------------------------------
-def approval_actions(call: Call) -> Reply:
-    return Reply(200, bills.approval_actions(call.ctx, call.body))
-
-
-def pending_approvals(call: Call) -> Reply:
-    return Reply(200, approvals.pending_approvals(call.ctx))
-
-
-def list_policies(call: Call) -> Reply:
-    return Reply(200, approvals.list_policies(call.ctx))
-
-
-def create_policy(call: Call) -> Reply:
-    return Reply(201, approvals.create_policy(call.ctx, call.body))
-
-
-def update_policy(call: Call) -> Reply:
-    return Reply(200, approvals.update_policy(call.ctx, call.path["policyId"], call.body))
-
-
-def delete_policy(call: Call) -> Reply:
-    approvals.delete_policy(call.ctx, call.path["policyId"])
-    return Reply(200, {"status": "SUCCESS"})
+approval_actions = answer(bills.approval_actions, body=True)
+pending_approvals = answer(approvals.pending_approvals)
+list_policies = answer(approvals.list_policies)
+create_policy = answer(approvals.create_policy, body=True, status=201)
+update_policy = answer(approvals.update_policy, "policyId", body=True)
+delete_policy = done(approvals.delete_policy, "policyId", payload={"status": "SUCCESS"})
 
 
 # -- documents ------------------------------------------------------------------------------------
@@ -52,8 +36,7 @@ def upload_document(call: Call) -> Reply:
     return Reply(200, documents.start_upload(call.ctx, bill["id"], call.query.get("name"), call.body))
 
 
-def upload_status(call: Call) -> Reply:
-    return Reply(200, documents.upload_statuses(call.ctx, call.query))
+upload_status = answer(documents.upload_statuses, query=True)
 
 
 def get_document(call: Call) -> Reply:
@@ -61,6 +44,5 @@ def get_document(call: Call) -> Reply:
 
 
 # -- payments made outside BILL ---------------------------------------------------------------------
-def record_payment(call: Call) -> Reply:
-    """POST /v3/bills/record-payment: a payment made outside BILL, applied to the vendor's bills."""
-    return Reply(200, payments.record_payment(call.ctx, call.body))
+# POST /v3/bills/record-payment: a payment made outside BILL, applied to the vendor's bills.
+record_payment = answer(payments.record_payment, body=True)

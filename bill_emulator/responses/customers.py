@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bill_emulator.backends import customers
 from bill_emulator.handlers import ORG, Call, Reply, list_body
+from bill_emulator.responses.answers import answer
 
 
 def list_bank_accounts(call: Call) -> Reply:
@@ -11,25 +12,8 @@ def list_bank_accounts(call: Call) -> Reply:
     return list_body(call, customers.CUSTOMER_BANK_ACCOUNTS, ORG, parent_id=customer["id"])
 
 
-def create_bank_account(call: Call) -> Reply:
-    return Reply(201, customers.create_bank_account(call.ctx, call.path["customerId"], call.body))
-
-
-def get_bank_account(call: Call) -> Reply:
-    return Reply(
-        200, customers.get_bank_account(call.ctx, call.path["customerId"], call.path["bankAccountId"])
-    )
-
-
-def update_bank_account(call: Call) -> Reply:
-    customer_id, account_id = call.path["customerId"], call.path["bankAccountId"]
-    return Reply(200, customers.update_bank_account(call.ctx, customer_id, account_id, call.body))
-
-
-def archive_bank_account(call: Call) -> Reply:
-    customer_id, account_id = call.path["customerId"], call.path["bankAccountId"]
-    return Reply(200, customers.archive_bank_account(call.ctx, customer_id, account_id))
-
-
-def set_charge_authorization(call: Call) -> Reply:
-    return Reply(200, customers.set_charge_authorization(call.ctx, call.path["customerId"], call.body))
+create_bank_account = answer(customers.create_bank_account, "customerId", body=True, status=201)
+get_bank_account = answer(customers.get_bank_account, "customerId", "bankAccountId")
+update_bank_account = answer(customers.update_bank_account, "customerId", "bankAccountId", body=True)
+archive_bank_account = answer(customers.archive_bank_account, "customerId", "bankAccountId")
+set_charge_authorization = answer(customers.set_charge_authorization, "customerId", body=True)

@@ -4,7 +4,8 @@ AP Cards and permissions."""
 from __future__ import annotations
 
 from bill_emulator.backends import funding
-from bill_emulator.handlers import ORG, Call, Reply, list_body, page_payload
+from bill_emulator.handlers import ORG, Call, Reply, list_body
+from bill_emulator.responses.answers import answer, done, page_of
 
 
 # -- bank accounts --------------------------------------------------------------------------------
@@ -13,24 +14,11 @@ def list_bank_accounts(call: Call) -> Reply:
     return list_body(call, funding.BANK_ACCOUNTS, ORG)
 
 
-def create_bank_account(call: Call) -> Reply:
-    return Reply(201, funding.create_bank_account(call.ctx, call.body))
-
-
-def get_bank_account(call: Call) -> Reply:
-    return Reply(200, funding.get_bank_account(call.ctx, call.path["bankAccountId"]))
-
-
-def update_bank_account(call: Call) -> Reply:
-    return Reply(200, funding.update_bank_account(call.ctx, call.path["bankAccountId"], call.body))
-
-
-def archive_bank_account(call: Call) -> Reply:
-    return Reply(200, funding.archive_bank_account(call.ctx, call.path["bankAccountId"]))
-
-
-def verify_bank_account(call: Call) -> Reply:
-    return Reply(200, funding.verify_bank_account(call.ctx, call.path["bankAccountId"], call.body))
+create_bank_account = answer(funding.create_bank_account, body=True, status=201)
+get_bank_account = answer(funding.get_bank_account, "bankAccountId")
+update_bank_account = answer(funding.update_bank_account, "bankAccountId", body=True)
+archive_bank_account = answer(funding.archive_bank_account, "bankAccountId")
+verify_bank_account = answer(funding.verify_bank_account, "bankAccountId", body=True)
 
 
 # -- bank account users ---------------------------------------------------------------------------
@@ -41,35 +29,15 @@ def list_bank_account_users(call: Call) -> Reply:
     return list_body(call, funding.BANK_ACCOUNT_USERS, ORG, parent_id=mine)
 
 
-def nominate_bank_account_user(call: Call) -> Reply:
-    funding.nominate_bank_account_user(call.ctx, call.body)
-    return Reply(200, {"status": "SUCCESS"})
-
-
-def archive_bank_account_user(call: Call) -> Reply:
-    return Reply(200, funding.archive_bank_account_user(call.ctx, call.path["bankAccountUserId"]))
-
+nominate_bank_account_user = done(
+    funding.nominate_bank_account_user, body=True, payload={"status": "SUCCESS"}
+)
+archive_bank_account_user = answer(funding.archive_bank_account_user, "bankAccountUserId")
 
 # -- cards, AP Cards, permissions -----------------------------------------------------------------
-def list_card_accounts(call: Call) -> Reply:
-    return Reply(200, funding.list_card_accounts(call.ctx, call.query))
-
-
-def get_card_account(call: Call) -> Reply:
-    return Reply(200, funding.get_card_account(call.ctx, call.path["cardAccountId"]))
-
-
-def list_card_account_users(call: Call) -> Reply:
-    return Reply(200, raw=page_payload(funding.card_account_users_page(call.ctx, call.query)))
-
-
-def card_funding_purposes(call: Call) -> Reply:
-    return Reply(200, funding.card_funding_purposes(call.ctx, call.query))
-
-
-def list_ap_cards(call: Call) -> Reply:
-    return Reply(200, funding.list_ap_cards(call.ctx))
-
-
-def permissions(call: Call) -> Reply:
-    return Reply(200, funding.permissions(call.ctx))
+list_card_accounts = answer(funding.list_card_accounts, query=True)
+get_card_account = answer(funding.get_card_account, "cardAccountId")
+list_card_account_users = page_of(funding.card_account_users_page)
+card_funding_purposes = answer(funding.card_funding_purposes, query=True)
+list_ap_cards = answer(funding.list_ap_cards)
+permissions = answer(funding.permissions)

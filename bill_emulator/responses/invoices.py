@@ -3,25 +3,10 @@
 from __future__ import annotations
 
 from bill_emulator.backends import invoices
-from bill_emulator.handlers import Call, Reply
+from bill_emulator.responses.answers import answer, done
 
-
-def payment_link(call: Call) -> Reply:
-    return Reply(200, invoices.payment_link(call.ctx, call.path["invoiceId"], call.body))
-
-
-def send_invoice(call: Call) -> Reply:
-    invoices.send_invoice(call.ctx, call.path["invoiceId"])
-    return Reply(200, {})
-
-
-def record_payment(call: Call) -> Reply:
-    return Reply(200, invoices.record_payment(call.ctx, call.body))
-
-
-def charge_customer(call: Call) -> Reply:
-    return Reply(201, invoices.charge_customer(call.ctx, call.body))
-
-
-def get_received_payment(call: Call) -> Reply:
-    return Reply(200, invoices.get_received_payment(call.ctx, call.path["receivedPaymentId"]))
+payment_link = answer(invoices.payment_link, "invoiceId", body=True)
+send_invoice = done(invoices.send_invoice, "invoiceId", payload={})
+record_payment = answer(invoices.record_payment, body=True)
+charge_customer = answer(invoices.charge_customer, body=True, status=201)
+get_received_payment = answer(invoices.get_received_payment, "receivedPaymentId")

@@ -7,6 +7,7 @@ from typing import Any
 from bill_emulator.backends import mfa
 from bill_emulator.errors import BillApiError, envelope
 from bill_emulator.handlers import Call, Reply
+from bill_emulator.responses.answers import answer
 
 
 def _answer(call: Call, result: dict[str, Any] | BillApiError) -> Reply:
@@ -16,36 +17,24 @@ def _answer(call: Call, result: dict[str, Any] | BillApiError) -> Reply:
     return Reply(200, result)
 
 
-def list_phones(call: Call) -> Reply:
-    return Reply(200, mfa.list_phones(call.ctx))
-
-
-def setup(call: Call) -> Reply:
-    return Reply(200, mfa.setup(call.ctx, call.body))
+list_phones = answer(mfa.list_phones)
+setup = answer(mfa.setup, body=True)
 
 
 def validate_setup(call: Call) -> Reply:
     return _answer(call, mfa.validate_setup(call.ctx, call.body))
 
 
-def challenge(call: Call) -> Reply:
-    return Reply(200, mfa.challenge(call.ctx, call.body))
+challenge = answer(mfa.challenge, body=True)
 
 
 def validate_challenge(call: Call) -> Reply:
     return _answer(call, mfa.validate_challenge(call.ctx, call.body))
 
 
-def step_up(call: Call) -> Reply:
-    return Reply(200, mfa.step_up(call.ctx, call.body))
-
-
-def get_risk_verification(call: Call) -> Reply:
-    return Reply(200, mfa.get_risk_verification(call.ctx))
-
-
-def initiate_risk_verification(call: Call) -> Reply:
-    return Reply(200, mfa.initiate_risk_verification(call.ctx))
+step_up = answer(mfa.step_up, body=True)
+get_risk_verification = answer(mfa.get_risk_verification)
+initiate_risk_verification = answer(mfa.initiate_risk_verification)
 
 
 def get_risk_phone(call: Call) -> Reply:

@@ -4,26 +4,18 @@ from __future__ import annotations
 
 from bill_emulator.backends import org_extras, organizations
 from bill_emulator.handlers import Call, Reply
+from bill_emulator.responses.answers import answer
 
-
-def get_organization(call: Call) -> Reply:
-    return Reply(200, organizations.signed_in_organization(call.ctx, call.path["organizationId"]))
-
-
-def update_organization(call: Call) -> Reply:
-    return Reply(200, organizations.update_organization(call.ctx, call.path["organizationId"], call.body))
+get_organization = answer(organizations.signed_in_organization, "organizationId")
+update_organization = answer(organizations.update_organization, "organizationId", body=True)
 
 
 def list_industries(call: Call) -> Reply:
     return Reply(200, org_extras.list_industries())
 
 
-def get_price_plan(call: Call) -> Reply:
-    return Reply(200, org_extras.get_price_plan(call.ctx, call.path["organizationId"]))
-
-
-def list_billing_statements(call: Call) -> Reply:
-    return Reply(200, org_extras.list_billing_statements(call.ctx, call.path["organizationId"], call.query))
+get_price_plan = answer(org_extras.get_price_plan, "organizationId")
+list_billing_statements = answer(org_extras.list_billing_statements, "organizationId", query=True)
 
 
 def get_billing_statement(call: Call) -> Reply:

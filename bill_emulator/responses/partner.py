@@ -4,26 +4,12 @@ risk-verification phones of the organization the partner acts on."""
 from __future__ import annotations
 
 from bill_emulator.backends import partner
-from bill_emulator.handlers import Call, Reply
+from bill_emulator.responses.answers import answer, done
 
-
-def create_organization(call: Call) -> Reply:
-    return Reply(201, partner.create_organization(call.ctx, call.body))
-
-
-def update_price_plan(call: Call) -> Reply:
-    partner.update_price_plan(call.ctx, call.path["organizationId"], call.body)
-    return Reply(200, {"status": "SUCCESS"})
-
-
-def add_risk_phone(call: Call) -> Reply:
-    partner.add_risk_phone(call.ctx, call.path["userId"], call.body)
-    return Reply(200)
-
-
-def create_user(call: Call) -> Reply:
-    return Reply(201, partner.create_user(call.ctx, call.body))
-
-
-def update_user(call: Call) -> Reply:
-    return Reply(200, partner.update_user(call.ctx, call.path["userId"], call.body))
+create_organization = answer(partner.create_organization, body=True, status=201)
+update_price_plan = done(
+    partner.update_price_plan, "organizationId", body=True, payload={"status": "SUCCESS"}
+)
+add_risk_phone = done(partner.add_risk_phone, "userId", body=True)
+create_user = answer(partner.create_user, body=True, status=201)
+update_user = answer(partner.update_user, "userId", body=True)

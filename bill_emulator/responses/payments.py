@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bill_emulator.backends import payments
 from bill_emulator.handlers import ORG, Call, Reply, list_body
+from bill_emulator.responses.answers import answer
 
 
 def list_payments(call: Call) -> Reply:
@@ -16,29 +17,10 @@ def get_payment(call: Call) -> Reply:
     return Reply(200, payments.get_payment(call.ctx, call.path["paymentId"]))
 
 
-def create_payment(call: Call) -> Reply:
-    return Reply(201, payments.create_payment(call.ctx, call.body))
-
-
-def create_bulk_payment(call: Call) -> Reply:
-    return Reply(201, payments.create_bulk_payment(call.ctx, call.body))
-
-
-def cancel_payment(call: Call) -> Reply:
-    return Reply(200, payments.cancel_payment(call.ctx, call.path["paymentId"]))
-
-
-def void_payment(call: Call) -> Reply:
-    return Reply(200, payments.void_payment(call.ctx, call.path["paymentId"], call.body))
-
-
-def check_image(call: Call) -> Reply:
-    return Reply(200, payments.check_image(call.ctx, call.path["paymentId"]))
-
-
-def payment_options(call: Call) -> Reply:
-    return Reply(200, payments.payment_options(call.ctx, call.query))
-
-
-def exchange_rate(call: Call) -> Reply:
-    return Reply(200, payments.exchange_rate(call.ctx, call.query))
+create_payment = answer(payments.create_payment, body=True, status=201)
+create_bulk_payment = answer(payments.create_bulk_payment, body=True, status=201)
+cancel_payment = answer(payments.cancel_payment, "paymentId")
+void_payment = answer(payments.void_payment, "paymentId", body=True)
+check_image = answer(payments.check_image, "paymentId")
+payment_options = answer(payments.payment_options, query=True)
+exchange_rate = answer(payments.exchange_rate, query=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bill_emulator import deliveries
 from bill_emulator.backends import webhooks
 from bill_emulator.handlers import Call, Reply
+from bill_emulator.responses.answers import answer, done
 
 IDEMPOTENT_KEY = "x-idempotent-key"  # request headers reach handlers in lower case
 
@@ -13,24 +14,22 @@ def catalog(call: Call) -> Reply:
     return Reply(200, webhooks.catalog())
 
 
-def list_subscriptions(call: Call) -> Reply:
-    return Reply(200, webhooks.list_subscriptions(call.ctx, call.query))
+list_subscriptions = answer(webhooks.list_subscriptions, query=True)
 
 
 def create_subscription(call: Call) -> Reply:
     settings = call.settings.webhooks
-    answer = webhooks.idempotent(
+    result = webhooks.idempotent(
         call.ctx,
         call.headers.get(IDEMPOTENT_KEY),
         "POST /v3/subscriptions",
         settings.idempotency_seconds,
         lambda: webhooks.create_subscription(call.ctx, call.body, settings.max_subscriptions),
     )
-    return Reply(200, answer)
+    return Reply(200, result)
 
 
-def get_subscription(call: Call) -> Reply:
-    return Reply(200, webhooks.get_subscription(call.ctx, call.path["subscriptionId"]))
+get_subscription = answer(webhooks.get_subscription, "subscriptionId")
 
 
 def replace_subscription(call: Call) -> Reply:
@@ -41,25 +40,22 @@ def update_subscription(call: Call) -> Reply:
     return Reply(200, webhooks.update_subscription(call.ctx, call.path["subscriptionId"], call.body, False))
 
 
-def delete_subscription(call: Call) -> Reply:
-    webhooks.delete_subscription(call.ctx, call.path["subscriptionId"])
-    return Reply(200)
+delete_subscription = done(webhooks.delete_subscription, "subscriptionId")
 
 
 def new_security_key(call: Call) -> Reply:
     subscription_id = call.path["subscriptionId"]
-    answer = webhooks.idempotent(
+    result = webhooks.idempotent(
         call.ctx,
         call.headers.get(IDEMPOTENT_KEY),
         f"POST /v3/subscriptions/{subscription_id}/security_key",
         call.settings.webhooks.idempotency_seconds,
         lambda: webhooks.new_security_key(call.ctx, subscription_id),
     )
-    return Reply(200, answer)
+    return Reply(200, result)
 
 
-def list_events(call: Call) -> Reply:
-    return Reply(200, webhooks.list_events(call.ctx, call.path["subscriptionId"], call.query))
+list_events = answer(webhooks.list_events, "subscriptionId", query=True)
 
 
 def _sent_now(call: Call, event_id: str) -> Reply:

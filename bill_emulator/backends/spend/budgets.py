@@ -18,11 +18,11 @@ from bill_emulator.backends.spend.common import (
     save,
 )
 from bill_emulator.backends.spend.ledger import refresh
-from bill_emulator.backends.spend.listing import ListSpec, shaped_page
+from bill_emulator.backends.spend.listing import ListSpec, shaped_page, spend_resource
 from bill_emulator.backends.spend.users import full_name
 from bill_emulator.errors import invalid_body, not_found
 from bill_emulator.query import Page
-from bill_emulator.resources import EQ, EQ_IN, RANGE, Field, Resource, register
+from bill_emulator.resources import EQ, EQ_IN, RANGE, Field
 from bill_emulator.timefmt import parse_date
 from bill_emulator.validation import body_object, non_negative, optional_bool, optional_text
 
@@ -93,35 +93,25 @@ def build_member(
     }
 
 
-BUDGETS_RESOURCE = register(
-    Resource(
-        BUDGETS,
-        "Budget",
-        "",
-        build_budget,
-        filters={
-            "budgetIds": Field("string", EQ_IN, path="id"),
-            "retired": Field("bool", EQ),
-            "name": Field("string", EQ),
-            "spent": Field("number", RANGE, path="currentPeriod.spent.total"),
-        },
-        sorts=frozenset({"name", "spent"}),
-        single_sort=True,
-        archive_flag="retired",
-    )
+BUDGETS_RESOURCE = spend_resource(
+    BUDGETS,
+    "Budget",
+    build_budget,
+    filters={
+        "budgetIds": Field("string", EQ_IN, path="id"),
+        "retired": Field("bool", EQ),
+        "name": Field("string", EQ),
+        "spent": Field("number", RANGE, path="currentPeriod.spent.total"),
+    },
+    sorts=frozenset({"name", "spent"}),
 )
 BUDGET_SPEC = ListSpec(frozenset({"budgetIds", "retired", "name"}), refs={"budgetIds": BUDGETS})
-MEMBERS_RESOURCE = register(
-    Resource(
-        MEMBERS,
-        "Budget member",
-        "",
-        lambda ctx, data: data,
-        filters={"retired": Field("bool", EQ)},
-        sorts=frozenset({"name", "spent"}),
-        single_sort=True,
-        archive_flag="retired",
-    )
+MEMBERS_RESOURCE = spend_resource(
+    MEMBERS,
+    "Budget member",
+    lambda ctx, data: data,
+    filters={"retired": Field("bool", EQ)},
+    sorts=frozenset({"name", "spent"}),
 )
 MEMBER_SPEC = ListSpec(frozenset({"retired"}))
 

@@ -29,10 +29,10 @@ from bill_emulator.backends.spend.common import (
     save,
 )
 from bill_emulator.backends.spend.ledger import refresh
-from bill_emulator.backends.spend.listing import ListSpec, shaped_page
+from bill_emulator.backends.spend.listing import ListSpec, shaped_page, spend_resource
 from bill_emulator.errors import invalid_body, invalid_parameter, not_found, unprocessable
 from bill_emulator.query import Page
-from bill_emulator.resources import EQ_IN, Field, Resource, register
+from bill_emulator.resources import EQ_IN, Field
 from bill_emulator.timefmt import parse_date
 from bill_emulator.validation import body_object, non_negative, optional_bool, optional_text
 
@@ -73,22 +73,17 @@ def valid_thru(ctx: Context, years: int = 3) -> str:
     return moment.strftime("%m/%y")
 
 
-CARDS_RESOURCE = register(
-    Resource(
-        CARDS,
-        "Card",
-        "",
-        build_card,
-        filters={
-            "cardIds": Field("string", EQ_IN, path="id"),
-            "userId": Field("string", EQ_IN),
-            "budgetId": Field("string", EQ_IN),
-            "status": Field("string", EQ_IN),
-        },
-        sorts=frozenset({"name", "status", "createdTime", "updatedTime"}),
-        single_sort=True,
-        archive_flag="retired",
-    )
+CARDS_RESOURCE = spend_resource(
+    CARDS,
+    "Card",
+    build_card,
+    filters={
+        "cardIds": Field("string", EQ_IN, path="id"),
+        "userId": Field("string", EQ_IN),
+        "budgetId": Field("string", EQ_IN),
+        "status": Field("string", EQ_IN),
+    },
+    sorts=frozenset({"name", "status", "createdTime", "updatedTime"}),
 )
 SPEC = ListSpec(
     frozenset(CARDS_RESOURCE.filters), refs={"cardIds": CARDS, "userId": USERS, "budgetId": BUDGETS}

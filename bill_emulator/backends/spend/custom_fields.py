@@ -18,10 +18,10 @@ from bill_emulator.backends.spend.common import (
     require,
     save,
 )
-from bill_emulator.backends.spend.listing import ListSpec, shaped_page
+from bill_emulator.backends.spend.listing import ListSpec, shaped_page, spend_resource
 from bill_emulator.errors import invalid_body, not_found, unprocessable
 from bill_emulator.query import Condition, Page
-from bill_emulator.resources import EQ, EQ_IN, Field, Resource, register
+from bill_emulator.resources import EQ, EQ_IN, Field
 from bill_emulator.validation import body_object, non_negative, optional_bool, optional_text
 
 TYPES = ("CUSTOM_SELECTOR", "NOTE")
@@ -63,34 +63,25 @@ def build_value(ctx: Context, field: dict[str, Any], value: str, now: str) -> di
     }
 
 
-CUSTOM_FIELDS_RESOURCE = register(
-    Resource(
-        CUSTOM_FIELDS,
-        "Custom field",
-        "",
-        build_custom_field,
-        filters={
-            "retired": Field("bool", EQ),
-            "customFieldIds": Field("string", EQ_IN, path="id"),
-        },
-        sorts=frozenset({"name", "createdTime"}),
-        single_sort=True,
-        archive_flag="retired",
-    )
+CUSTOM_FIELDS_RESOURCE = spend_resource(
+    CUSTOM_FIELDS,
+    "Custom field",
+    build_custom_field,
+    filters={
+        "retired": Field("bool", EQ),
+        "customFieldIds": Field("string", EQ_IN, path="id"),
+    },
+    sorts=frozenset({"name", "createdTime"}),
 )
 FIELD_SPEC = ListSpec(frozenset(CUSTOM_FIELDS_RESOURCE.filters), refs={"customFieldIds": CUSTOM_FIELDS})
-VALUES_RESOURCE = register(
-    Resource(
-        CUSTOM_FIELD_VALUES,
-        "Custom field value",
-        "",
-        lambda ctx, data: data,
-        # BILL's own example filters values on `retired`; a value's flag is `deleted`.
-        filters={"retired": Field("bool", EQ, path="deleted")},
-        sorts=frozenset({"value"}),
-        single_sort=True,
-        archive_flag="deleted",
-    )
+VALUES_RESOURCE = spend_resource(
+    CUSTOM_FIELD_VALUES,
+    "Custom field value",
+    lambda ctx, data: data,
+    # BILL's own example filters values on `retired`; a value's flag is `deleted`.
+    filters={"retired": Field("bool", EQ, path="deleted")},
+    sorts=frozenset({"value"}),
+    archive_flag="deleted",
 )
 VALUE_SPEC = ListSpec(frozenset({"retired"}), fixed=(Condition("deleted", "eq", (0,)),))
 

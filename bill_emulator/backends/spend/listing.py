@@ -23,7 +23,7 @@ from bill_emulator.query import (
     parse_list_query,
     split_outside_quotes,
 )
-from bill_emulator.resources import Resource
+from bill_emulator.resources import Builder, Field, Resource, register
 
 # A filter evaluated by the backend: (ctx, op, values) -> a condition on the row id.
 Computed = Callable[[Context, str, tuple[str, ...]], Condition]
@@ -38,6 +38,32 @@ class ListSpec:
     refs: Mapping[str, str] = field(default_factory=dict)  # filter name -> kind of the object it names
     computed: Mapping[str, Computed] = field(default_factory=dict)
     fixed: tuple[Condition, ...] = ()  # always applied (e.g. hide deleted values)
+
+
+def spend_resource(
+    kind: str,
+    label: str,
+    build: Builder,
+    filters: dict[str, Field],
+    sorts: frozenset[str],
+    archive_flag: str = "retired",
+    max_page: int = 100,
+) -> Resource:
+    """Register an S&E kind of object: node ids (no id prefix), lists that sort on one field, and
+    `retired` (or `archive_flag`) where AP/AR objects say archived."""
+    return register(
+        Resource(
+            kind,
+            label,
+            "",
+            build,
+            filters=filters,
+            sorts=sorts,
+            max_page=max_page,
+            single_sort=True,
+            archive_flag=archive_flag,
+        )
+    )
 
 
 def _values(op: str, raw: str) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ from bill_emulator.backends.spend.common import (
     require_admin,
     save,
 )
-from bill_emulator.backends.spend.listing import ListSpec, shaped_page
+from bill_emulator.backends.spend.listing import ListSpec, shaped_page, spend_resource
 from bill_emulator.backends.spend.tagging import (
     apply_updates,
     drop_receipt,
@@ -30,7 +30,7 @@ from bill_emulator.backends.spend.tagging import (
 )
 from bill_emulator.errors import invalid_body, unprocessable
 from bill_emulator.query import Page
-from bill_emulator.resources import EQ, EQ_IN, Field, Resource, register
+from bill_emulator.resources import EQ, EQ_IN, Field
 from bill_emulator.timefmt import parse_date
 from bill_emulator.validation import body_object, empty, non_negative, optional_text, require_fields
 
@@ -75,23 +75,18 @@ def build_reimbursement(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-REIMBURSEMENTS_RESOURCE = register(
-    Resource(
-        REIMBURSEMENTS,
-        "Reimbursement",
-        "",
-        build_reimbursement,
-        filters={
-            "reimbursementIds": Field("string", EQ_IN, path="id"),
-            "status": Field("string", EQ_IN),
-            "userId": Field("string", EQ_IN),
-            "budgetId": Field("string", EQ_IN),
-            "retired": Field("bool", EQ),
-        },
-        sorts=frozenset({"submittedTime", "amount", "occurredDate"}),
-        single_sort=True,
-        archive_flag="retired",
-    )
+REIMBURSEMENTS_RESOURCE = spend_resource(
+    REIMBURSEMENTS,
+    "Reimbursement",
+    build_reimbursement,
+    filters={
+        "reimbursementIds": Field("string", EQ_IN, path="id"),
+        "status": Field("string", EQ_IN),
+        "userId": Field("string", EQ_IN),
+        "budgetId": Field("string", EQ_IN),
+        "retired": Field("bool", EQ),
+    },
+    sorts=frozenset({"submittedTime", "amount", "occurredDate"}),
 )
 SPEC = ListSpec(
     frozenset(REIMBURSEMENTS_RESOURCE.filters),

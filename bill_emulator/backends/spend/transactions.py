@@ -27,7 +27,7 @@ from bill_emulator.backends.spend.common import (
     save,
 )
 from bill_emulator.backends.spend.ledger import refresh
-from bill_emulator.backends.spend.listing import ListSpec, page_of_items, shaped_page
+from bill_emulator.backends.spend.listing import ListSpec, page_of_items, shaped_page, spend_resource
 from bill_emulator.backends.spend.tagging import (
     apply_updates,
     drop_receipt,
@@ -36,7 +36,7 @@ from bill_emulator.backends.spend.tagging import (
 )
 from bill_emulator.errors import BillApiError, invalid_body, invalid_parameter, not_found, unprocessable
 from bill_emulator.query import Condition, Page
-from bill_emulator.resources import EQ, EQ_IN, SETS, Field, Resource, register
+from bill_emulator.resources import EQ, EQ_IN, SETS, Field
 from bill_emulator.validation import body_object, bool_param
 
 GTE_LTE = frozenset({"gte", "lte"})
@@ -80,32 +80,27 @@ def _custom_field_ids(ctx: Context, op: str, values: tuple[str, ...]) -> Conditi
     )
 
 
-TRANSACTIONS_RESOURCE = register(
-    Resource(
-        TRANSACTIONS,
-        "Transaction",
-        "",
-        lambda ctx, data: data,
-        filters={
-            "transactionIds": Field("string", EQ_IN, path="id"),
-            "cardId": Field("string", EQ_IN),
-            "userId": Field("string", EQ_IN),
-            "budgetId": Field("string", EQ_IN),
-            "merchantName": Field("string", EQ),
-            "amount": Field("number", GTE_LTE),
-            "fees": Field("number", GTE_LTE),
-            "complete": Field("bool", EQ),
-            "type": Field("string", SETS, path="transactionType"),
-            "syncStatus": Field("string", SETS),
-            "customFieldIds": Field("string", EQ_IN),
-            "updatedTime": Field("timestamp", GTE_LTE),
-            "authorizedTime": Field("timestamp", GTE_LTE),
-        },
-        sorts=frozenset({"amount", "merchantName", "occurredTime"}),
-        max_page=50,
-        single_sort=True,
-        archive_flag="retired",
-    )
+TRANSACTIONS_RESOURCE = spend_resource(
+    TRANSACTIONS,
+    "Transaction",
+    lambda ctx, data: data,
+    filters={
+        "transactionIds": Field("string", EQ_IN, path="id"),
+        "cardId": Field("string", EQ_IN),
+        "userId": Field("string", EQ_IN),
+        "budgetId": Field("string", EQ_IN),
+        "merchantName": Field("string", EQ),
+        "amount": Field("number", GTE_LTE),
+        "fees": Field("number", GTE_LTE),
+        "complete": Field("bool", EQ),
+        "type": Field("string", SETS, path="transactionType"),
+        "syncStatus": Field("string", SETS),
+        "customFieldIds": Field("string", EQ_IN),
+        "updatedTime": Field("timestamp", GTE_LTE),
+        "authorizedTime": Field("timestamp", GTE_LTE),
+    },
+    sorts=frozenset({"amount", "merchantName", "occurredTime"}),
+    max_page=50,
 )
 SPEC = ListSpec(
     frozenset(TRANSACTIONS_RESOURCE.filters),

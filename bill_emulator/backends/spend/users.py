@@ -19,10 +19,10 @@ from bill_emulator.backends.spend.common import (
     require_admin,
     save,
 )
-from bill_emulator.backends.spend.listing import ListSpec, shaped_page
+from bill_emulator.backends.spend.listing import ListSpec, shaped_page, spend_resource
 from bill_emulator.errors import invalid_body, unprocessable
 from bill_emulator.query import Page
-from bill_emulator.resources import EQ, EQ_IN, Field, Resource, register
+from bill_emulator.resources import EQ, EQ_IN, Field
 from bill_emulator.validation import body_object, optional_text
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -46,20 +46,15 @@ def build_user(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-USERS_RESOURCE = register(
-    Resource(
-        USERS,
-        "User",
-        "",
-        build_user,
-        filters={
-            "retired": Field("bool", EQ),
-            "userIds": Field("string", EQ_IN, path="id"),
-        },
-        sorts=frozenset({"firstName", "lastName", "createdTime"}),
-        single_sort=True,
-        archive_flag="retired",
-    )
+USERS_RESOURCE = spend_resource(
+    USERS,
+    "User",
+    build_user,
+    filters={
+        "retired": Field("bool", EQ),
+        "userIds": Field("string", EQ_IN, path="id"),
+    },
+    sorts=frozenset({"firstName", "lastName", "createdTime"}),
 )
 SPEC = ListSpec(frozenset(USERS_RESOURCE.filters), refs={"userIds": USERS})
 

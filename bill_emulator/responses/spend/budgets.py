@@ -3,46 +3,15 @@
 from __future__ import annotations
 
 from bill_emulator.backends.spend import budgets
-from bill_emulator.handlers import Call, Reply, page_payload
+from bill_emulator.responses.answers import answer, done, page_of
 
-
-def list_budgets(call: Call) -> Reply:
-    return Reply(200, raw=page_payload(budgets.budget_page(call.ctx, call.query)))
-
-
-def list_members(call: Call) -> Reply:
-    return Reply(200, raw=page_payload(budgets.member_page(call.ctx, call.path["budgetId"], call.query)))
-
-
-def create_budget(call: Call) -> Reply:
-    return Reply(200, budgets.create_budget(call.ctx, call.body))
-
-
-def get_budget(call: Call) -> Reply:
-    return Reply(200, budgets.get_budget(call.ctx, call.path["budgetId"]))
-
-
-def update_budget(call: Call) -> Reply:
-    return Reply(200, budgets.update_budget(call.ctx, call.path["budgetId"], call.body))
-
-
-def delete_budget(call: Call) -> Reply:
-    budgets.delete_budget(call.ctx, call.path["budgetId"])
-    return Reply(200)
-
-
-def get_member(call: Call) -> Reply:
-    return Reply(200, budgets.get_member(call.ctx, call.path["budgetId"], call.path["userId"]))
-
-
-def upsert_member(call: Call) -> Reply:
-    return Reply(200, budgets.upsert_member(call.ctx, call.path["budgetId"], call.path["userId"], call.body))
-
-
-def bulk_members(call: Call) -> Reply:
-    return Reply(200, budgets.bulk_members(call.ctx, call.path["budgetId"], call.body))
-
-
-def delete_member(call: Call) -> Reply:
-    budgets.delete_member(call.ctx, call.path["budgetId"], call.path["userId"])
-    return Reply(200)
+list_budgets = page_of(budgets.budget_page)
+list_members = page_of(budgets.member_page, "budgetId")
+create_budget = answer(budgets.create_budget, body=True)
+get_budget = answer(budgets.get_budget, "budgetId")
+update_budget = answer(budgets.update_budget, "budgetId", body=True)
+delete_budget = done(budgets.delete_budget, "budgetId")
+get_member = answer(budgets.get_member, "budgetId", "userId")
+upsert_member = answer(budgets.upsert_member, "budgetId", "userId", body=True)
+bulk_members = answer(budgets.bulk_members, "budgetId", body=True)
+delete_member = done(budgets.delete_member, "budgetId", "userId")

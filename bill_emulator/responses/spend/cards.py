@@ -3,32 +3,15 @@
 from __future__ import annotations
 
 from bill_emulator.backends.spend import cards
-from bill_emulator.handlers import Call, Reply, page_payload
+from bill_emulator.handlers import Call, Reply
+from bill_emulator.responses.answers import answer, done, page_of
 
-
-def list_cards(call: Call) -> Reply:
-    return Reply(200, raw=page_payload(cards.card_page(call.ctx, call.query)))
-
-
-def create_card(call: Call) -> Reply:
-    return Reply(200, cards.create_card(call.ctx, call.body))
-
-
-def get_card(call: Call) -> Reply:
-    return Reply(200, cards.get_card(call.ctx, call.path["cardId"]))
-
-
-def update_card(call: Call) -> Reply:
-    return Reply(200, cards.update_card(call.ctx, call.path["cardId"], call.body))
-
-
-def delete_card(call: Call) -> Reply:
-    cards.delete_card(call.ctx, call.path["cardId"], call.query)
-    return Reply(200)
-
-
-def pan_jwt(call: Call) -> Reply:
-    return Reply(200, cards.pan_jwt(call.ctx, call.path["cardId"]))
+list_cards = page_of(cards.card_page)
+create_card = answer(cards.create_card, body=True)
+get_card = answer(cards.get_card, "cardId")
+update_card = answer(cards.update_card, "cardId", body=True)
+delete_card = done(cards.delete_card, "cardId", query=True)
+pan_jwt = answer(cards.pan_jwt, "cardId")
 
 
 def freeze_card(call: Call) -> Reply:

@@ -3,48 +3,17 @@
 from __future__ import annotations
 
 from bill_emulator.backends.spend import transactions
-from bill_emulator.handlers import Call, Reply, page_payload
+from bill_emulator.responses.answers import answer, done, page_of
 
-
-def list_transactions(call: Call) -> Reply:
-    return Reply(200, raw=page_payload(transactions.transaction_page(call.ctx, call.query)))
-
-
-def get_transaction(call: Call) -> Reply:
-    return Reply(200, transactions.get_transaction(call.ctx, call.path["transactionId"], call.query))
-
-
-def update_transaction(call: Call) -> Reply:
-    return Reply(
-        200, transactions.update_transaction(call.ctx, call.path["transactionId"], call.body, call.query)
-    )
-
-
-def list_custom_fields(call: Call) -> Reply:
-    return Reply(200, transactions.list_custom_fields(call.ctx, call.path["transactionId"], call.query))
-
-
-def update_custom_fields(call: Call) -> Reply:
-    return Reply(200, transactions.update_custom_fields(call.ctx, call.path["transactionId"], call.body))
-
-
-def add_receipt(call: Call) -> Reply:
-    return Reply(200, transactions.add_receipt(call.ctx, call.path["transactionId"], call.body))
-
-
-def delete_receipt(call: Call) -> Reply:
-    transactions.delete_receipt(call.ctx, call.path["transactionId"], call.path["receiptId"])
-    return Reply(200)
-
-
-def receipt_upload_url(call: Call) -> Reply:
-    return Reply(200, transactions.receipt_upload_url(call.ctx))
-
-
-def three_ds_challenge(call: Call) -> Reply:
-    return Reply(200, transactions.three_ds_challenge(call.ctx, call.path["acsTransactionId"], call.body))
-
-
-def list_custom_field_values(call: Call) -> Reply:
-    transaction_id, field_id = call.path["transactionId"], call.path["customFieldId"]
-    return Reply(200, transactions.custom_field_values(call.ctx, transaction_id, field_id, call.query))
+list_transactions = page_of(transactions.transaction_page)
+get_transaction = answer(transactions.get_transaction, "transactionId", query=True)
+update_transaction = answer(transactions.update_transaction, "transactionId", body=True, query=True)
+list_custom_fields = answer(transactions.list_custom_fields, "transactionId", query=True)
+update_custom_fields = answer(transactions.update_custom_fields, "transactionId", body=True)
+add_receipt = answer(transactions.add_receipt, "transactionId", body=True)
+delete_receipt = done(transactions.delete_receipt, "transactionId", "receiptId")
+receipt_upload_url = answer(transactions.receipt_upload_url)
+three_ds_challenge = answer(transactions.three_ds_challenge, "acsTransactionId", body=True)
+list_custom_field_values = answer(
+    transactions.custom_field_values, "transactionId", "customFieldId", query=True
+)
