@@ -61,6 +61,7 @@ _SOURCE = "airbyte_cdk.sources.declarative.concurrent_declarative_source"
 _YAML_SOURCE = "airbyte_cdk.sources.declarative.yaml_declarative_source"
 _RETRIEVER = "airbyte_cdk.sources.declarative.retrievers.simple_retriever"
 _CONCURRENT_SOURCE = "airbyte_cdk.sources.concurrent_source.concurrent_source"
+_ENTRYPOINT = "airbyte_cdk.entrypoint"
 
 INTERNALS: tuple[Internal, ...] = (
     Internal(_STREAM, "DefaultStream", "_stream_partition_generator", "find a stream's slicer and retriever"),
@@ -119,6 +120,13 @@ INTERNALS: tuple[Internal, ...] = (
     ),
     Internal(
         _YAML_SOURCE, "YamlDeclarativeSource", "_read_and_parse_yaml_file", "set read timeouts", "method"
+    ),
+    Internal(
+        _ENTRYPOINT,
+        "AirbyteEntrypoint",
+        "airbyte_message_to_string",
+        "write child processes' record lines as they are (public, but `run` names it on the CDK's class)",
+        "method",
     ),
 )
 
@@ -296,6 +304,23 @@ def cap_record_queue(source: Any, size: int) -> None:
         warn_missing("the bounded record queue", "ConcurrentSource._queue")
         return
     queue.maxsize = size
+
+
+def write_messages_with(line: Callable[[Any], str]) -> bool:
+    """Write the messages of `read` with `line` for the rest of the process; False if the CDK moved.
+
+    `AirbyteEntrypoint.run` writes them through `AirbyteEntrypoint.airbyte_message_to_string` named on
+    the CDK's class, so a subclass's own is not used: `line` takes the class's place. `line` must
+    write every message it does not know as the CDK does (with the function this replaced).
+    """
+    entrypoint = import_module(_ENTRYPOINT).AirbyteEntrypoint
+    if getattr(entrypoint, "airbyte_message_to_string", None) is None:
+        warn_missing(
+            "writing child processes' records as they are", "AirbyteEntrypoint.airbyte_message_to_string"
+        )
+        return False
+    entrypoint.airbyte_message_to_string = staticmethod(line)
+    return True
 
 
 #: Manifests resolved (`_pre_process_manifest`) and validated in this process, by content. A sync of

@@ -23,6 +23,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from airbyte_cdk.models import (
     AirbyteMessage,
@@ -47,7 +48,7 @@ _TERMINAL = (AirbyteStreamStatus.COMPLETE, AirbyteStreamStatus.INCOMPLETE)
 
 
 @dataclass
-class _Finished:
+class Finished:
     organization_id: str
     error: BaseException | None = None
 
@@ -73,30 +74,27 @@ def _reason(error: BaseException) -> str:
     return " ".join(str(message).split())[:500]
 
 
-class OrganizationReads:
-    """Run `read_one(organization_id)` for each organization and merge what they write."""
+#: What a producer hands the merger: one organization's message, or the end of its read.
+Item = tuple[str, AirbyteMessage] | Finished
+
+
+class ThreadedReads:
+    """Run `read_one(organization_id)` for each organization in this process, `at_once` at a time,
+    and hand over what each writes, in order, then its end (`Finished`, with the error it raised)."""
 
     def __init__(
         self,
         organizations: Sequence[str],
-        streams: Sequence[str],
         read_one: Callable[[str], Iterator[AirbyteMessage]],
-        states: OrganizationStates,
-        logger: logging.Logger,
         at_once: int = ORGANIZATIONS_AT_ONCE,
     ) -> None:
         self._organizations = list(organizations)
         self._read_one = read_one
-        self._states = states
-        self._logger = logger
         self._at_once = max(1, min(at_once, len(self._organizations) or 1))
-        self._progress = {name: _StreamProgress() for name in streams}
-        self._queue: queue.Queue[tuple[str, AirbyteMessage] | _Finished] = queue.Queue(MESSAGES_IN_FLIGHT)
+        self._queue: queue.Queue[Item] = queue.Queue(MESSAGES_IN_FLIGHT)
         self._stop = threading.Event()
 
-    # -- producing -----------------------------------------------------------------------------
-
-    def _put(self, item: tuple[str, AirbyteMessage] | _Finished) -> bool:
+    def _put(self, item: Item) -> bool:
         while not self._stop.is_set():
             try:
                 self._queue.put(item, timeout=_PUT_TIMEOUT_SECONDS)
@@ -123,11 +121,10 @@ class OrganizationReads:
                 close = getattr(messages, "close", None)
                 if close is not None:
                     close()
-            self._put(_Finished(organization_id, error))
+            self._put(Finished(organization_id, error))
 
-    # -- merging -------------------------------------------------------------------------------
-
-    def messages(self) -> Iterator[AirbyteMessage]:
+    def items(self) -> Iterator[Item]:
+        """Every organization's messages and its end, until all have ended."""
         waiting: queue.SimpleQueue[str] = queue.SimpleQueue()
         for organization_id in self._organizations:
             waiting.put(organization_id)
@@ -137,20 +134,56 @@ class OrganizationReads:
         ]
         for worker in workers:
             worker.start()
-        failures: dict[str, BaseException] = {}
         finished = 0
         try:
             while finished < len(self._organizations):
                 item = self._queue.get()
-                if isinstance(item, _Finished):
+                if isinstance(item, Finished):
                     finished += 1
-                    if item.error is not None:
-                        failures[item.organization_id] = item.error
-                    yield from self._end_streams_of(item.organization_id, failed=item.error is not None)
-                    continue
-                yield from self._merged(*item)
+                yield item
         finally:
             self._stop.set()
+
+
+class Producer(Protocol):
+    """Where the merged messages come from: this process's threads or child processes."""
+
+    def items(self) -> Iterator[Item]: ...
+
+
+class OrganizationReads:
+    """Merge the messages of the organizations' reads into one sync's (by default, read by
+    `ThreadedReads` with `read_one`)."""
+
+    def __init__(
+        self,
+        organizations: Sequence[str],
+        streams: Sequence[str],
+        read_one: Callable[[str], Iterator[AirbyteMessage]] | None,
+        states: OrganizationStates,
+        logger: logging.Logger,
+        at_once: int = ORGANIZATIONS_AT_ONCE,
+        producer: Producer | None = None,
+    ) -> None:
+        if producer is None:
+            if read_one is None:
+                raise ValueError("OrganizationReads needs read_one or a producer")
+            producer = ThreadedReads(organizations, read_one, at_once)
+        self._organizations = list(organizations)
+        self._producer = producer
+        self._states = states
+        self._logger = logger
+        self._progress = {name: _StreamProgress() for name in streams}
+
+    def messages(self) -> Iterator[AirbyteMessage]:
+        failures: dict[str, BaseException] = {}
+        for item in self._producer.items():
+            if isinstance(item, Finished):
+                if item.error is not None:
+                    failures[item.organization_id] = item.error
+                yield from self._end_streams_of(item.organization_id, failed=item.error is not None)
+                continue
+            yield from self._merged(*item)
         if failures:
             raise self._failure(failures)
 

@@ -28,8 +28,11 @@ from airbyte_cdk.models import (
 )
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from . import cdk_internals as cdk
+from .client.sessions import reset_shared_sessions, share_logins
 from .config import ConfigError, prepare_config, validate_config
-from .source import SourceBill
+from .organization_processes import message_line, work, worker_processes
+from .source import SourceBill, organization_threads
 
 
 def _failure(message: str, internal: str, stack_trace: str | None = None) -> None:
@@ -138,8 +141,11 @@ def launch(source: SourceBill, args: list[str]) -> None:
     and adds it to the TRACE: noise for a config the user has to fix.
     """
     entrypoint = BillEntrypoint(source)
+    cdk.write_messages_with(message_line)  # a child process's records are written as it wrote them
     parsed_args = entrypoint.parse_args(args)
     try:
+        if _work_for_parent(source, entrypoint, parsed_args):
+            return
         with PRINT_BUFFER:
             for message in entrypoint.run(parsed_args):
                 print(f"{message}\n", end="")
@@ -151,6 +157,29 @@ def launch(source: SourceBill, args: list[str]) -> None:
             trace.trace.error.stack_trace = None
         print(orjson.dumps(AirbyteMessageSerializer.dump(trace)).decode())
         sys.exit(1)  # the platform takes a non-zero exit code as a failed run
+
+
+def _work_for_parent(source: SourceBill, entrypoint: BillEntrypoint, parsed_args: Any) -> bool:
+    """As a child of a sync of many organizations, read the organizations of its config and write
+    their messages for the parent (`organization_processes.py`); False for any other command."""
+    if parsed_args.command != "read":
+        return False
+    config = source.read_config(parsed_args.config)
+    processes = worker_processes(config)
+    if processes is None:
+        return False
+    entrypoint.set_up_secret_filter(config, source.spec(entrypoint.logger).connectionSpecification)
+    prepared = prepare_config(config)
+    try:
+        validate_config(prepared)
+    except ConfigError as error:
+        raise error.traced() from None
+    share_logins(processes)
+    reset_shared_sessions()
+    catalog = source.read_catalog(parsed_args.catalog)
+    state = source.read_state(parsed_args.state) if parsed_args.state else None
+    work(organization_threads(entrypoint.logger, config, prepared, catalog, state))
+    return True
 
 
 def run() -> None:

@@ -15,7 +15,9 @@ from airbyte_cdk.models import (
     AirbyteConnectionStatus,
     AirbyteMessage,
     AirbyteStateMessage,
+    AirbyteStateMessageSerializer,
     ConfiguredAirbyteCatalog,
+    ConfiguredAirbyteCatalogSerializer,
     FailureType,
     Status,
 )
@@ -39,7 +41,8 @@ from .config import (
     validate_config,
 )
 from .context import as_traced, bill_context
-from .organization_reads import OrganizationReads
+from .organization_processes import ChildReads, groups_of, process_count, worker_processes
+from .organization_reads import OrganizationReads, Producer, ThreadedReads
 from .organization_states import OrganizationStates, states_of
 from .organizations import (
     client_organizations,
@@ -218,12 +221,53 @@ def _read_organizations(
     catalog: ConfiguredAirbyteCatalog,
     state: list[AirbyteStateMessage] | None,
 ) -> Iterator[AirbyteMessage]:
-    """Read each organization the config names (or every one BILL lists for the user) side by side."""
+    """Read each organization the config names (or every one BILL lists for the user) side by side:
+    in child processes when there are several and more than one core (`organization_processes.py`),
+    else in this process's threads."""
     first = first_organization(prepared)
     organizations = listed_organizations(prepared)
     if organizations is None:
         organizations = reachable_organizations(prepared)
-    logger.info(f"Reading {len(organizations)} BILL organizations: {', '.join(organizations)}")
+    processes = 1 if worker_processes(prepared) is not None else process_count(len(organizations))
+    logger.info(
+        f"Reading {len(organizations)} BILL organizations"
+        + (f" in {processes} processes" if processes > 1 else "")
+        + f": {', '.join(organizations)}"
+    )
+    producer: Producer
+    if processes > 1:
+        producer = ChildReads(
+            groups_of(organizations, processes),
+            config,
+            ConfiguredAirbyteCatalogSerializer.dump(catalog),
+            [AirbyteStateMessageSerializer.dump(message) for message in state] if state else None,
+            logger,
+        )
+    else:
+        producer = organization_threads(logger, config, prepared, catalog, state, organizations)
+    reads = OrganizationReads(
+        organizations,
+        [configured.stream.name for configured in catalog.streams],
+        None,
+        OrganizationStates(state, organizations, first),
+        logger,
+        producer=producer,
+    )
+    yield from reads.messages()
+
+
+def organization_threads(
+    logger: logging.Logger,
+    config: Mapping[str, Any],
+    prepared: Mapping[str, Any],
+    catalog: ConfiguredAirbyteCatalog,
+    state: list[AirbyteStateMessage] | None,
+    organizations: list[str] | None = None,
+) -> ThreadedReads:
+    """The organizations' reads in this process's threads, one source (session, slots) each."""
+    first = first_organization(prepared)
+    if organizations is None:
+        organizations = listed_organizations(prepared) or [first]
 
     def read_one(organization_id: str) -> Iterator[AirbyteMessage]:
         own_state = _checked_states(states_of(state, organization_id, first), catalog, logger)
@@ -234,14 +278,7 @@ def _read_organizations(
             source, logger, cdk.source_config(source), catalog, own_state
         )
 
-    reads = OrganizationReads(
-        organizations,
-        [configured.stream.name for configured in catalog.streams],
-        read_one,
-        OrganizationStates(state, organizations, first),
-        logger,
-    )
-    yield from reads.messages()
+    return ThreadedReads(organizations, read_one)
 
 
 def reachable_organizations(config: Mapping[str, Any]) -> list[str]:

@@ -306,6 +306,16 @@ class SessionManager:
 _registry: dict[str, SessionManager] = {}
 _budgets: dict[str, LoginBudget] = {}
 _registry_lock = threading.RLock()
+#: Logins per hour this process may spend per key: all of BILL's, or its share when several
+#: processes read with one developer key (`share_logins`).
+_logins_per_hour = LOGINS_PER_HOUR
+
+
+def share_logins(processes: int) -> None:
+    """Let this process spend 1/`processes` of BILL's logins per hour (one of several children
+    reading with one developer key); budgets made before keep their limit."""
+    global _logins_per_hour
+    _logins_per_hour = max(1, LOGINS_PER_HOUR // max(1, processes))
 
 
 def shared_login_budget(key: str) -> LoginBudget:
@@ -313,7 +323,7 @@ def shared_login_budget(key: str) -> LoginBudget:
     with _registry_lock:
         budget = _budgets.get(key)
         if budget is None:
-            budget = _budgets[key] = LoginBudget()
+            budget = _budgets[key] = LoginBudget(_logins_per_hour)
         return budget
 
 
