@@ -30,6 +30,7 @@ from integration_tests.reliability.harness import (
     stream_names_of,
 )
 from source_bill.client.sessions import reset_shared_sessions
+from source_bill.organization_processes import WORKER_KEY
 from source_bill.organization_states import blob_of
 
 #: Small pages: each organization's lists take several pages and windows.
@@ -123,11 +124,16 @@ def _organizations_in_state(run: SyncRun, stream: str) -> set[str]:
     return set(blob_of(states[-1])["organizations"])
 
 
+@pytest.mark.parametrize("where", ["in processes", "in threads"])
 def test_given_listed_organizations_when_syncing_then_each_record_once_tagged_with_its_organization(
-    server: EmulatorServer,
+    server: EmulatorServer, where: str
 ) -> None:
     organizations = [_main(server), *server.client_organization_ids()[:2]]
     config = _config(server, organization_ids=organizations)
+    if (
+        where == "in threads"
+    ):  # as a child process reads its group, or a machine with one organization per core
+        config[WORKER_KEY] = {"processes": 1}
     catalog = first_sync_catalog(config)
     streams = stream_names_of(catalog)
     before = server.counters()
@@ -143,6 +149,9 @@ def test_given_listed_organizations_when_syncing_then_each_record_once_tagged_wi
     _assert_exactly(run, expected)
     assert _organizations_in_state(run, "invoices") == set(organizations)
     assert server.counters()["logins"] - before["logins"] == len(organizations)  # one sign-in each
+    logs = [message.log.message for message in run.output.logs if message.log is not None]
+    in_processes = any(f"Reading {len(organizations)} BILL organizations in" in text for text in logs)
+    assert in_processes == (where == "in processes"), logs[:5]
     assert server.counters()["error_codes"].get("BDC_1322", 0) == before["error_codes"].get("BDC_1322", 0)
 
 
