@@ -33,6 +33,7 @@ from .client.sessions import reset_shared_sessions, share_logins
 from .config import ConfigError, prepare_config, validate_config
 from .organization_processes import message_line, work, worker_processes
 from .source import SourceBill, organization_threads
+from .tuning import read_many_organizations
 
 
 def _failure(message: str, internal: str, stack_trace: str | None = None) -> None:
@@ -175,6 +176,7 @@ def _work_for_parent(source: SourceBill, entrypoint: BillEntrypoint, parsed_args
     except ConfigError as error:
         raise error.traced() from None
     share_logins(processes)
+    read_many_organizations()
     reset_shared_sessions()
     catalog = source.read_catalog(parsed_args.catalog)
     state = source.read_state(parsed_args.state) if parsed_args.state else None
