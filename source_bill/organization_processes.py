@@ -34,6 +34,7 @@ import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -143,10 +144,16 @@ def worker_line(item: Item) -> str:
 
 
 def work(reads: ThreadedReads) -> None:
-    """Write every item of `reads` to stdout, one line each (a worker's whole output)."""
+    """Write every item of `reads` to stdout, one line each (a worker's whole output). Each
+    organization's thread writes its own lines (the buffer takes one line at a time, under its lock):
+    a record crosses no further thread on its way out."""
+
+    def write(item: Item) -> bool:
+        PRINT_BUFFER.write(worker_line(item) + "\n")
+        return True
+
     with PRINT_BUFFER:
-        for item in reads.items():
-            PRINT_BUFFER.write(worker_line(item) + "\n")
+        reads.run(write)
 
 
 # -- the parent's side -----------------------------------------------------------------------------
@@ -220,8 +227,21 @@ def parse_line(line: bytes, label: str) -> Item | None:
     return str(organization_id), AirbyteMessageSerializer.load(data["message"])
 
 
+@dataclass
+class _Ended:
+    """A child's end: its exit code and the last lines it wrote to stderr."""
+
+    code: int
+    stderr: deque[str]
+
+
 class ChildReads:
-    """Read `groups` of organizations in child processes and hand over their items (a `Producer`)."""
+    """Read `groups` of organizations in child processes and hand over their items (a `Producer`).
+
+    A thread per child only moves its output, a chunk of lines at a time, into one queue (waiting
+    on the pipe, not on the interpreter lock); the lines are parsed where they are merged, so a
+    record crosses no thread on its way through this process.
+    """
 
     def __init__(
         self,
@@ -238,11 +258,11 @@ class ChildReads:
         self._state = state
         self._logger = logger
         self._command = command or _source_bill
-        self._queue: queue.Queue[list[Item] | None] = queue.Queue(_CHUNKS_IN_FLIGHT)
+        self._queue: queue.Queue[tuple[int, list[bytes] | _Ended]] = queue.Queue(_CHUNKS_IN_FLIGHT)
         self._children: list[subprocess.Popen[bytes]] = []
         self._stop = threading.Event()
 
-    def _put(self, item: list[Item] | None) -> None:
+    def _put(self, item: tuple[int, list[bytes] | _Ended]) -> None:
         while not self._stop.is_set():
             with contextlib.suppress(queue.Full):
                 self._queue.put(item, timeout=0.5)
@@ -269,48 +289,46 @@ class ChildReads:
             )
             self._children.append(child)
             threading.Thread(
-                target=self._follow, args=(child, group), name=f"organization-process-{index}", daemon=True
+                target=self._follow, args=(child, index), name=f"organization-process-{index}", daemon=True
             ).start()
 
-    def _follow(self, child: subprocess.Popen[bytes], group: list[str]) -> None:
-        """Hand over the child's lines, a chunk at a time (all it has written so far, one queue put);
-        at its end, fail the organizations it did not finish."""
-        label = group[0] if len(group) == 1 else f"{group[0]} and {len(group) - 1} more"
+    def _follow(self, child: subprocess.Popen[bytes], index: int) -> None:
+        """Hand over the child's output, all it has written by each read, then its end."""
         stderr: deque[str] = deque(maxlen=_STDERR_LINES)
         drain = threading.Thread(target=_keep_tail, args=(child.stderr, stderr), daemon=True)
         drain.start()
-        unfinished = set(group)
         assert child.stdout is not None
         for lines in _chunks(child.stdout):
-            items = [item for item in (parse_line(line, label) for line in lines) if item is not None]
-            for item in items:
-                if isinstance(item, Finished):
-                    unfinished.discard(item.organization_id)
-            if items:
-                self._put(items)
+            self._put((index, lines))
         code = child.wait()
         drain.join(timeout=5)
-        failed = [
-            Finished(organization_id, _child_failed(code, stderr))
-            for organization_id in group
-            if organization_id in unfinished
-        ]
-        if failed:
-            self._put(failed)  # type: ignore[arg-type]
-        self._put(None)
+        self._put((index, _Ended(code, stderr)))
 
     def items(self) -> Iterator[Item]:
+        labels = [
+            group[0] if len(group) == 1 else f"{group[0]} and {len(group) - 1} more" for group in self._groups
+        ]
+        unfinished = [set(group) for group in self._groups]
         with tempfile.TemporaryDirectory(prefix="source-bill-") as folder:  # the configs hold secrets
             os.chmod(folder, 0o700)
             self._start(Path(folder))
             ended = 0
             try:
                 while ended < len(self._children):
-                    item = self._queue.get()
-                    if item is None:
+                    index, payload = self._queue.get()
+                    if isinstance(payload, _Ended):
                         ended += 1
+                        for organization_id in self._groups[index]:  # in the group's order
+                            if organization_id in unfinished[index]:
+                                yield Finished(organization_id, _child_failed(payload.code, payload.stderr))
                         continue
-                    yield from item
+                    for line in payload:
+                        item = parse_line(line, labels[index])
+                        if item is None:
+                            continue
+                        if isinstance(item, Finished):
+                            unfinished[index].discard(item.organization_id)
+                        yield item
             finally:
                 self._stop.set()
                 for child in self._children:

@@ -103,7 +103,8 @@ class ThreadedReads:
                 continue
         return False
 
-    def _work(self, waiting: queue.SimpleQueue[str]) -> None:
+    def _work(self, waiting: queue.SimpleQueue[str], hand_over: Callable[[Item], bool] | None = None) -> None:
+        put = hand_over or self._put
         while not self._stop.is_set():
             try:
                 organization_id = waiting.get_nowait()
@@ -113,7 +114,7 @@ class ThreadedReads:
             messages = self._read_one(organization_id)
             try:
                 for message in messages:
-                    if not self._put((organization_id, message)):
+                    if not put((organization_id, message)):
                         break
             except Exception as raised:  # the read's own end: it failed for this organization
                 error = raised
@@ -121,7 +122,24 @@ class ThreadedReads:
                 close = getattr(messages, "close", None)
                 if close is not None:
                     close()
-            self._put(Finished(organization_id, error))
+            put(Finished(organization_id, error))
+
+    def run(self, hand_over: Callable[[Item], bool]) -> None:
+        """Read every organization, each reading thread handing its items to `hand_over` itself (which
+        must be thread-safe and return True to go on); returns once all have ended."""
+        waiting: queue.SimpleQueue[str] = queue.SimpleQueue()
+        for organization_id in self._organizations:
+            waiting.put(organization_id)
+        workers = [
+            threading.Thread(
+                target=self._work, args=(waiting, hand_over), name=f"organizations-{index}", daemon=True
+            )
+            for index in range(self._at_once)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
 
     def items(self) -> Iterator[Item]:
         """Every organization's messages and its end, until all have ended."""

@@ -89,13 +89,14 @@ class OrganizationStates:
         blob = blob_of(state)
         with self._lock:
             organizations = self._streams.setdefault((descriptor.name, descriptor.namespace), {})
-            organizations[organization_id] = blob if isinstance(blob, Mapping) else {}
+            # A copy of this organization's state, once: the combined state below shares it.
+            organizations[organization_id] = copy.deepcopy(dict(blob)) if isinstance(blob, Mapping) else {}
             combined = {ORGANIZATIONS_KEY: dict(sorted(organizations.items()))}
         return AirbyteStateMessage(
             type=AirbyteStateType.STREAM,
             stream=AirbyteStreamState(
                 stream_descriptor=StreamDescriptor(name=descriptor.name, namespace=descriptor.namespace),
-                stream_state=AirbyteStateBlob(**copy.deepcopy(combined)),
+                stream_state=AirbyteStateBlob(**combined),
             ),
             sourceStats=state.sourceStats,
         )

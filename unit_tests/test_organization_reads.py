@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -23,7 +24,7 @@ from airbyte_cdk.models import (
 from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as status_message
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_bill.organization_reads import OrganizationReads
+from source_bill.organization_reads import Finished, OrganizationReads, ThreadedReads
 from source_bill.organization_states import OrganizationStates, blob_of
 
 FIRST, SECOND, REFUSED = "00801FIRST", "00801SECOND", "00801REFUSED"
@@ -162,3 +163,39 @@ def test_given_the_writer_stops_early_when_closed_then_the_readers_end():
     messages = reads.messages()
     next(messages)
     messages.close()  # no hang, no error
+
+
+def test_given_readers_that_hand_over_themselves_when_run_then_each_organizations_items_come_in_order_and_end_once():
+    handed: list = []
+    lock = threading.Lock()
+
+    def hand_over(item) -> bool:
+        with lock:
+            handed.append((threading.current_thread().name, item))
+        return True
+
+    ThreadedReads([FIRST, SECOND, REFUSED], _read, at_once=2).run(hand_over)
+
+    assert all(name.startswith("organizations-") for name, _ in handed)  # in the reading threads
+    ends = {item.organization_id: item.error for _, item in handed if isinstance(item, Finished)}
+    assert set(ends) == {FIRST, SECOND, REFUSED}
+    assert ends[FIRST] is None and ends[SECOND] is None
+    assert isinstance(ends[REFUSED], AirbyteTracedException)
+    for organization in (FIRST, SECOND):
+        own = [_shown(item[1]) for _, item in handed if isinstance(item, tuple) and item[0] == organization]
+        assert own == [_shown(message) for message in _a_good_read(organization)]  # nothing lost or reordered
+
+
+def _shown(message: AirbyteMessage) -> tuple:
+    """What a message says, without its time."""
+    if message.type == Type.RECORD:
+        return (message.type, message.record.stream, message.record.data)
+    if message.type == Type.STATE:
+        return (message.type, message.state.stream.stream_descriptor.name, blob_of(message.state))
+    if message.type == Type.TRACE:
+        return (
+            message.type,
+            message.trace.stream_status.stream_descriptor.name,
+            message.trace.stream_status.status,
+        )
+    return (message.type, message.log.message)
