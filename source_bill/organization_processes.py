@@ -55,8 +55,8 @@ from .organizations import ALL_ORGANIZATIONS, ORGANIZATION_IDS
 
 #: Config key a parent adds to a child's config: `{"processes": n}` (the shares of the limits).
 WORKER_KEY = "_organization_worker"
-#: Child processes at most. Each reads its organizations with its own threads; beyond two per core
-#: they only add start-ups (1.5 s of CPU each) and memory (about 100 MB each).
+#: Child processes at most. Each reads its organizations with its own threads; more only add
+#: start-ups (1.5 s of CPU each) and memory (about 100 MB each).
 MAX_PROCESSES = 8
 #: How the CDK writes a record message (orjson, keys in the protocol's order): its stream comes first.
 _RECORD_PREFIX = b'{"type":"RECORD","record":{"stream":"'
@@ -76,10 +76,12 @@ def usable_cores() -> int:
 
 
 def process_count(organizations: int, cores: int | None = None) -> int:
-    """How many children read `organizations` organizations: two per core, at most one per
-    organization and `MAX_PROCESSES`; 1 means read them in this process."""
+    """How many children read `organizations` organizations: one per core and at least two (one
+    process per core already spreads the interpreter locks; on 2 cores, 2, 3 and 4 children took the
+    same wall time in `make bench` scenario 8 and 2 the least CPU), at most one per organization and
+    `MAX_PROCESSES`; 1 means read them in this process."""
     cores = usable_cores() if cores is None else cores
-    return max(1, min(organizations, 2 * cores, MAX_PROCESSES))
+    return max(1, min(organizations, max(2, cores), MAX_PROCESSES))
 
 
 def groups_of(organizations: Sequence[str], processes: int) -> list[list[str]]:

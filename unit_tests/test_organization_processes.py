@@ -57,9 +57,9 @@ CONFIG = {
 
 @pytest.mark.parametrize(
     ("organizations", "cores", "processes"),
-    [(20, 2, 4), (3, 2, 3), (1, 8, 1), (50, 16, 8), (2, 1, 2)],
+    [(20, 2, 2), (3, 2, 2), (3, 4, 3), (1, 8, 1), (50, 16, 8), (5, 1, 2)],
 )
-def test_given_organizations_and_cores_when_counting_processes_then_two_per_core_at_most_one_each(
+def test_given_organizations_and_cores_when_counting_processes_then_one_per_core_at_least_two_at_most_one_each(
     organizations: int, cores: int, processes: int
 ) -> None:
     assert process_count(organizations, cores) == processes
