@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -154,8 +155,30 @@ def work(reads: ThreadedReads) -> None:
         PRINT_BUFFER.write(worker_line(item) + "\n")
         return True
 
+    watch_parent()
     with PRINT_BUFFER:
         reads.run(write)
+
+
+def watch_parent(
+    every_seconds: float = 1.0,
+    parent_of: Callable[[], int] = os.getppid,
+    leave: Callable[[int], None] = os._exit,
+) -> threading.Thread:
+    """End this child as soon as its parent is gone (killed without a chance to end its children):
+    an orphan would go on spending the developer key's requests for nobody."""
+    parent = parent_of()
+
+    def watch() -> None:
+        while True:
+            time.sleep(every_seconds)
+            if parent_of() != parent:
+                leave(1)
+                return
+
+    watcher = threading.Thread(target=watch, name="parent-watch", daemon=True)
+    watcher.start()
+    return watcher
 
 
 # -- the parent's side -----------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from source_bill.organization_processes import (
     message_line,
     parse_line,
     process_count,
+    watch_parent,
     worker_config,
     worker_line,
     worker_processes,
@@ -251,3 +252,11 @@ def test_given_a_process_reading_many_organizations_when_streams_are_tuned_then_
     tuning.read_many_organizations()
     tuning.quick_thread_switches()
     assert calls == [tuning.SWITCH_INTERVAL]  # a child of many: left at 5 ms
+
+
+def test_given_a_child_whose_parent_is_gone_when_watched_then_it_ends_itself() -> None:
+    parents = iter([100, 100, 1])  # at start, still there, then adopted by init
+    ended: list[int] = []
+    watcher = watch_parent(every_seconds=0.01, parent_of=lambda: next(parents, 1), leave=ended.append)
+    watcher.join(timeout=5)
+    assert ended == [1]
