@@ -28,6 +28,7 @@ import json
 import logging
 import os
 import queue
+import signal
 import subprocess
 import sys
 import tempfile
@@ -163,17 +164,18 @@ def work(reads: ThreadedReads) -> None:
 def watch_parent(
     every_seconds: float = 1.0,
     parent_of: Callable[[], int] = os.getppid,
-    leave: Callable[[int], None] = os._exit,
+    leave: Callable[[int], None] | None = None,
 ) -> threading.Thread:
     """End this child as soon as its parent is gone (killed without a chance to end its children):
     an orphan would go on spending the developer key's requests for nobody."""
     parent = parent_of()
+    end = leave or _terminate
 
     def watch() -> None:
         while True:
             time.sleep(every_seconds)
             if parent_of() != parent:
-                leave(1)
+                end(1)
                 return
 
     watcher = threading.Thread(target=watch, name="parent-watch", daemon=True)
@@ -385,6 +387,11 @@ def _child_failed(code: int, stderr: deque[str]) -> ChildFailed:
     return ChildFailed(
         f"the process reading it ended with exit code {code} before it finished: {reason[:300]}"
     )
+
+
+def _terminate(code: int) -> None:
+    """End this process from any thread (the default action of SIGTERM: no cleanup to wait for)."""
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _keep_tail(stream: IO[bytes] | None, tail: deque[str]) -> None:
