@@ -52,6 +52,7 @@ from airbyte_cdk.models import (
 )
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from .config import prepare_config
 from .organization_reads import Finished, Item, ThreadedReads
 from .organizations import ALL_ORGANIZATIONS, ORGANIZATION_IDS
 
@@ -104,7 +105,7 @@ def worker_config(config: Mapping[str, Any], group: Sequence[str], processes: in
         "credentials": {**credentials, ORGANIZATION_IDS: list(group)},
         WORKER_KEY: {"processes": processes},
     }
-    budget = config.get("hourly_request_budget")
+    budget = prepare_config(config).get("hourly_request_budget")  # the spec's default when not given
     if isinstance(budget, int) and not isinstance(budget, bool) and budget > 0:
         child["hourly_request_budget"] = max(1, budget // processes)
     return child

@@ -27,6 +27,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_bill import tuning
 from source_bill.client import sessions
+from source_bill.config import defaults
 from source_bill.organization_processes import (
     WORKER_KEY,
     ChildFailed,
@@ -82,6 +83,16 @@ def test_given_a_group_when_building_its_config_then_it_lists_the_group_and_take
     assert worker_processes(child) == 4
     assert worker_processes(CONFIG) is None
     assert CONFIG["credentials"]["all_organizations"] is True  # the parent's config is left alone
+
+
+def test_given_no_budget_in_the_config_when_building_a_childs_config_then_it_takes_its_share_of_the_default() -> (
+    None
+):
+    config = {key: value for key, value in CONFIG.items() if key != "hourly_request_budget"}
+    assert (
+        worker_config(config, [SECOND], 4)["hourly_request_budget"]
+        == defaults()["hourly_request_budget"] // 4
+    )
 
 
 def test_given_a_share_of_the_logins_when_a_budget_is_made_then_it_allows_that_share() -> None:
