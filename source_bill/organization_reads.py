@@ -103,8 +103,7 @@ class ThreadedReads:
                 continue
         return False
 
-    def _work(self, waiting: queue.SimpleQueue[str], hand_over: Callable[[Item], bool] | None = None) -> None:
-        put = hand_over or self._put
+    def _work(self, waiting: queue.SimpleQueue[str], put: Callable[[Item], bool]) -> None:
         while not self._stop.is_set():
             try:
                 organization_id = waiting.get_nowait()
@@ -124,9 +123,8 @@ class ThreadedReads:
                     close()
             put(Finished(organization_id, error))
 
-    def run(self, hand_over: Callable[[Item], bool]) -> None:
-        """Read every organization, each reading thread handing its items to `hand_over` itself (which
-        must be thread-safe and return True to go on); returns once all have ended."""
+    def _start(self, hand_over: Callable[[Item], bool]) -> list[threading.Thread]:
+        """Start the reading threads, each taking the next organization waiting until none is left."""
         waiting: queue.SimpleQueue[str] = queue.SimpleQueue()
         for organization_id in self._organizations:
             waiting.put(organization_id)
@@ -138,20 +136,17 @@ class ThreadedReads:
         ]
         for worker in workers:
             worker.start()
-        for worker in workers:
+        return workers
+
+    def run(self, hand_over: Callable[[Item], bool]) -> None:
+        """Read every organization, each reading thread handing its items to `hand_over` itself (which
+        must be thread-safe and return True to go on); returns once all have ended."""
+        for worker in self._start(hand_over):
             worker.join()
 
     def items(self) -> Iterator[Item]:
         """Every organization's messages and its end, until all have ended."""
-        waiting: queue.SimpleQueue[str] = queue.SimpleQueue()
-        for organization_id in self._organizations:
-            waiting.put(organization_id)
-        workers = [
-            threading.Thread(target=self._work, args=(waiting,), name=f"organizations-{index}", daemon=True)
-            for index in range(self._at_once)
-        ]
-        for worker in workers:
-            worker.start()
+        self._start(self._put)
         finished = 0
         try:
             while finished < len(self._organizations):

@@ -13,13 +13,8 @@ from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.models import (
     AirbyteLogMessage,
     AirbyteMessage,
-    AirbyteStateBlob,
-    AirbyteStateMessage,
-    AirbyteStateType,
-    AirbyteStreamState,
     FailureType,
     Level,
-    StreamDescriptor,
     Type,
 )
 from airbyte_cdk.sources.utils.record_helper import stream_data_to_airbyte_message
@@ -42,6 +37,7 @@ from source_bill.organization_processes import (
     worker_processes,
 )
 from source_bill.organization_reads import Finished
+from unit_tests.messages import state_message
 
 FIRST, SECOND, THIRD = "00801FIRST", "00801SECOND", "00801THIRD"
 CONFIG = {
@@ -98,23 +94,16 @@ def test_given_no_budget_in_the_config_when_building_a_childs_config_then_it_tak
 def test_given_a_share_of_the_logins_when_a_budget_is_made_then_it_allows_that_share() -> None:
     sessions.share_logins(4)
     try:
-        assert sessions.LoginBudget(sessions._logins_per_hour).limit == 50
+        sessions.reset_shared_sessions(include_login_budgets=True)
+        assert sessions.shared_login_budget("a developer key").limit == 50
     finally:
         sessions.share_logins(1)
-    assert sessions._logins_per_hour == sessions.LOGINS_PER_HOUR
+        sessions.reset_shared_sessions(include_login_budgets=True)
+    assert sessions.shared_login_budget("a developer key").limit == sessions.LOGINS_PER_HOUR
 
 
 def _state(stream: str) -> AirbyteMessage:
-    return AirbyteMessage(
-        type=Type.STATE,
-        state=AirbyteStateMessage(
-            type=AirbyteStateType.STREAM,
-            stream=AirbyteStreamState(
-                stream_descriptor=StreamDescriptor(name=stream),
-                stream_state=AirbyteStateBlob(updatedTime="x"),
-            ),
-        ),
-    )
+    return state_message(stream, {"updatedTime": "x"})
 
 
 def test_given_a_record_when_it_crosses_from_child_to_parent_then_it_is_whole_and_written_as_the_child_wrote_it() -> (

@@ -11,10 +11,6 @@ from airbyte_cdk.models import (
     AirbyteLogMessage,
     AirbyteMessage,
     AirbyteRecordMessage,
-    AirbyteStateBlob,
-    AirbyteStateMessage,
-    AirbyteStateType,
-    AirbyteStreamState,
     AirbyteStreamStatus,
     FailureType,
     Level,
@@ -26,6 +22,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_bill.organization_reads import Finished, OrganizationReads, ThreadedReads
 from source_bill.organization_states import OrganizationStates, blob_of
+from unit_tests.messages import state_message
 
 FIRST, SECOND, REFUSED = "00801FIRST", "00801SECOND", "00801REFUSED"
 STREAMS = ["invoices", "bills"]
@@ -43,16 +40,7 @@ def _record(stream: str, organization_id: str, number: int) -> AirbyteMessage:
 
 
 def _state(stream: str, moment: str) -> AirbyteMessage:
-    return AirbyteMessage(
-        type=Type.STATE,
-        state=AirbyteStateMessage(
-            type=AirbyteStateType.STREAM,
-            stream=AirbyteStreamState(
-                stream_descriptor=StreamDescriptor(name=stream),
-                stream_state=AirbyteStateBlob(updatedTime=moment),
-            ),
-        ),
-    )
+    return state_message(stream, {"updatedTime": moment})
 
 
 def _status(stream: str, status: AirbyteStreamStatus) -> AirbyteMessage:

@@ -8,26 +8,18 @@ import orjson
 from airbyte_cdk.models import (
     AirbyteMessage,
     AirbyteMessageSerializer,
-    AirbyteStateBlob,
     AirbyteStateMessage,
-    AirbyteStateType,
-    AirbyteStreamState,
-    StreamDescriptor,
     Type,
 )
 
 from source_bill.organization_states import OrganizationStates, blob_of, states_of
+from unit_tests.messages import stream_state
 
 FIRST, SECOND, GONE = "00801FIRST", "00801SECOND", "00801GONE"
 
 
 def _state(stream: str, blob: dict[str, Any]) -> AirbyteStateMessage:
-    return AirbyteStateMessage(
-        type=AirbyteStateType.STREAM,
-        stream=AirbyteStreamState(
-            stream_descriptor=StreamDescriptor(name=stream), stream_state=AirbyteStateBlob(**blob)
-        ),
-    )
+    return stream_state(stream, blob)
 
 
 def _cursor(moment: str) -> dict[str, str]:
