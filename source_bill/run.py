@@ -169,12 +169,10 @@ def _work_for_parent(source: SourceBill, entrypoint: BillEntrypoint, parsed_args
     processes = worker_processes(config)
     if processes is None:
         return False
-    entrypoint.set_up_secret_filter(config, source.spec(entrypoint.logger).connectionSpecification)
+    spec = source.spec(entrypoint.logger)
+    entrypoint.set_up_secret_filter(config, spec.connectionSpecification)
+    entrypoint.validate_connection(spec, config)
     prepared = prepare_config(config)
-    try:
-        validate_config(prepared)
-    except ConfigError as error:
-        raise error.traced() from None
     share_logins(processes)
     read_many_organizations()
     reset_shared_sessions()
