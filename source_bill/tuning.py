@@ -14,7 +14,6 @@ and `cursor_timestamps.py`.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -35,6 +34,7 @@ from .call_budget import light_call_budget
 from .checkpoints import WindowCheckpoints, records_between_saves
 from .client.gate import gate_session
 from .client.limits import MAX_PAGE_SIZE
+from .client.thread_switching import THREAD_SWITCHING
 from .context import bill_context
 from .cursor_timestamps import fast_timestamps
 from .environment_settings import remember_environment
@@ -43,20 +43,19 @@ from .sync_windows import windows_of
 from .window_slicer import UpdatedTimeWindows
 from .windows import BillWindowFilter, WindowOrder, WindowWalks
 
-#: Seconds a thread runs before the interpreter lets another one take over (Python's default: 0.005).
-SWITCH_INTERVAL = 0.001
 #: False in a process reading several organizations at once (`read_many_organizations`).
 _quick_switches = True
 
 
 def read_many_organizations() -> None:
     """This process reads several organizations side by side (a child of a sync of many): keep
-    Python's 5 ms switch interval. With five organizations' 45 threads in one process, switching
-    every millisecond cost about a sixth more CPU and wall time in `make bench` scenario 8 (39 against
-    33 s, three and four runs), and an organization's slot waits on its own threads less than on
-    the others'."""
+    Python's 5 ms switch interval throughout. With five organizations' 45 threads in one process,
+    switching every millisecond cost about a sixth more CPU and wall time in `make bench` scenario 8
+    (39 against 33 s, three and four runs), and an organization's slot waits on its own threads less
+    than on the others'."""
     global _quick_switches
     _quick_switches = False
+    THREAD_SWITCHING.stop()
 
 
 def tune_streams(streams: Iterable[Any], config: Mapping[str, Any]) -> None:
@@ -108,17 +107,9 @@ def _check_pages(generator: Any, order: WindowOrder) -> WindowWalks | None:
 
 
 def quick_thread_switches() -> None:
-    """Let a thread that got its answer, or a request slot, run within a millisecond.
-
-    Every reading thread and the thread that writes messages share one interpreter lock. A thread
-    woken by the network (its page has come) or by the request gate (a slot is free) waits for the
-    lock until the running thread has used up the switch interval, 5 ms by default, and a request
-    cycle needs several such turns: a slot then sat idle about 8 ms between one request's answer and
-    the next request (`seconds with 0/1/2/3 in flight` in `make bench`). At 1 ms, the 2-in-flight
-    time of scenario 6 dropped by a third; the CPU cost of the extra switches is not measurable.
-    """
-    if _quick_switches and sys.getswitchinterval() > SWITCH_INTERVAL:
-        sys.setswitchinterval(SWITCH_INTERVAL)
+    """Switch threads every millisecond while the sync waits on BILL (`client.thread_switching`)."""
+    if _quick_switches:
+        THREAD_SWITCHING.start()
 
 
 def _requesters(stream: DefaultStream) -> Iterator[HttpRequester]:

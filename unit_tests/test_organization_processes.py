@@ -20,7 +20,6 @@ from airbyte_cdk.models import (
 from airbyte_cdk.sources.utils.record_helper import stream_data_to_airbyte_message
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_bill import tuning
 from source_bill.client import sessions
 from source_bill.config import defaults
 from source_bill.organization_processes import (
@@ -238,20 +237,6 @@ def test_given_children_when_read_then_their_configs_are_gone_afterwards(tmp_pat
     assert seen and not Path(seen[0]).exists()  # the config held the password
     assert json.dumps(CONFIG)  # unchanged and still plain JSON
     assert WORKER_KEY not in CONFIG
-
-
-def test_given_a_process_reading_many_organizations_when_streams_are_tuned_then_the_switch_interval_stays_pythons(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(tuning, "_quick_switches", True)
-    monkeypatch.setattr(sys, "setswitchinterval", lambda seconds: calls.append(seconds))
-    monkeypatch.setattr(sys, "getswitchinterval", lambda: 0.005)
-    calls: list[float] = []
-    tuning.quick_thread_switches()
-    assert calls == [tuning.SWITCH_INTERVAL]  # one organization: quick switches
-    tuning.read_many_organizations()
-    tuning.quick_thread_switches()
-    assert calls == [tuning.SWITCH_INTERVAL]  # a child of many: left at 5 ms
 
 
 def test_given_a_child_whose_parent_is_gone_when_watched_then_it_ends_itself() -> None:

@@ -22,6 +22,7 @@ from requests.adapters import BaseAdapter
 
 from ..cdk_internals import move_session_call_budget
 from .limits import MAX_CONCURRENT_REQUESTS
+from .thread_switching import THREAD_SWITCHING
 
 
 class Gate:
@@ -157,7 +158,8 @@ class GatedAdapter(BaseAdapter):
                 response.content  # noqa: B018 - read the body while the slot is held
             if self.budget is not None:
                 self.budget.update_from_response(request, response)
-            return response
+        THREAD_SWITCHING.tick()
+        return response
 
     def close(self) -> None:
         self.inner.close()
