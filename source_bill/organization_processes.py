@@ -52,6 +52,7 @@ from airbyte_cdk.models import (
 )
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from .batched_lines import BatchedLines
 from .config import prepare_config
 from .organization_reads import Finished, Item, ThreadedReads
 from .organizations import ALL_ORGANIZATIONS, ORGANIZATION_IDS
@@ -150,15 +151,15 @@ def worker_line(item: Item) -> str:
 
 def work(reads: ThreadedReads) -> None:
     """Write every item of `reads` to stdout, one line each (a worker's whole output). Each
-    organization's thread writes its own lines (the buffer takes one line at a time, under its lock):
-    a record crosses no further thread on its way out."""
-
-    def write(item: Item) -> bool:
-        PRINT_BUFFER.write(worker_line(item) + "\n")
-        return True
-
+    organization's thread writes its own lines, a batch at a time (`batched_lines`): a record crosses
+    no further thread on its way out, and the threads do not queue for the output once per line."""
     watch_parent()
-    with PRINT_BUFFER:
+    with PRINT_BUFFER, BatchedLines(PRINT_BUFFER.write, PRINT_BUFFER.flush) as lines:
+
+        def write(item: Item) -> bool:
+            lines.add(worker_line(item) + "\n", last=isinstance(item, Finished))
+            return True
+
         reads.run(write)
 
 
