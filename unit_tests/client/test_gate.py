@@ -11,7 +11,9 @@ import requests
 from airbyte_cdk.sources.streams.call_rate import APIBudget, LimiterSession, MovingWindowCallRatePolicy, Rate
 from requests.adapters import BaseAdapter
 
+from source_bill.client import gate as gate_module
 from source_bill.client.gate import Gate, GatedAdapter, gate_session, reset_gates, shared_gate
+from source_bill.client.thread_switching import PYTHONS_SECONDS, QUICK_SECONDS, ThreadSwitching
 
 
 def test_given_more_threads_than_slots_when_acquiring_then_never_more_holders_than_slots():
@@ -227,3 +229,25 @@ def test_given_sign_in_session_when_it_sends_then_its_calls_count_in_the_streams
         "http://bill.example/connect/authx/token",
     ]
     assert gate.budget is budget
+
+
+class _Answering(_FakeAdapter):
+    def send(self, request, **kwargs):
+        return _ok(request)
+
+
+def test_given_a_cpu_bound_read_when_its_requests_pass_the_gate_then_threads_switch_at_pythons_interval(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    clock, cpu, intervals = [0.0], [0.0], []
+    switching = ThreadSwitching(lambda: clock[0], lambda: cpu[0], intervals.append)
+    monkeypatch.setattr(gate_module, "THREAD_SWITCHING", switching)
+    session = requests.Session()
+    session.mount("http://", _Answering())
+    gate_session(session, Gate(3))
+    switching.start()
+    for _ in range(3):  # each second of the read, the process busy on its CPU the whole time
+        clock[0] += 1.0
+        cpu[0] += 1.0
+        session.get("http://bill.example/connect/v3/invoices")
+    assert intervals == [QUICK_SECONDS, PYTHONS_SECONDS]
