@@ -43,9 +43,6 @@ from .sync_windows import windows_of
 from .window_slicer import UpdatedTimeWindows
 from .windows import BillWindowFilter, WindowOrder, WindowWalks
 
-#: False in a process reading several organizations at once (`read_many_organizations`).
-_quick_switches = True
-
 
 def read_many_organizations() -> None:
     """This process reads several organizations side by side (a child of a sync of many): keep
@@ -53,9 +50,7 @@ def read_many_organizations() -> None:
     switching every millisecond cost about a sixth more CPU and wall time in `make bench` scenario 8
     (39 against 33 s, three and four runs), and an organization's slot waits on its own threads less
     than on the others'."""
-    global _quick_switches
-    _quick_switches = False
-    THREAD_SWITCHING.stop()
+    THREAD_SWITCHING.hold()
 
 
 def tune_streams(streams: Iterable[Any], config: Mapping[str, Any]) -> None:
@@ -65,7 +60,7 @@ def tune_streams(streams: Iterable[Any], config: Mapping[str, Any]) -> None:
     except AirbyteTracedException:
         return  # no usable credentials: nothing will be read (discover and spec need no tuning)
     gate = context.gate()
-    quick_thread_switches()
+    THREAD_SWITCHING.start()  # every millisecond while the sync waits on BILL
     sync_windows = windows_of(context.session_key)  # this organization's
     sync_windows.reset()
     page_size = int(config.get("page_size") or MAX_PAGE_SIZE)  # the config has its default filled in
@@ -104,12 +99,6 @@ def _check_pages(generator: Any, order: WindowOrder) -> WindowWalks | None:
     if isinstance(strategy, BillCursorPagination):
         strategy.window_walks = walks
     return walks
-
-
-def quick_thread_switches() -> None:
-    """Switch threads every millisecond while the sync waits on BILL (`client.thread_switching`)."""
-    if _quick_switches:
-        THREAD_SWITCHING.start()
 
 
 def _requesters(stream: DefaultStream) -> Iterator[HttpRequester]:

@@ -48,18 +48,22 @@ class ThreadSwitching:
         self._lock = threading.Lock()
         self._due = float("inf")  # not started: `tick` does nothing
         self._since = self._cpu = 0.0
+        self._held = False
         self.quick = False
 
     def start(self) -> None:
-        """Switch quickly from now on, until the process turns out to be CPU-bound."""
+        """Switch quickly from now on, until the process turns out to be CPU-bound (unless held)."""
         with self._lock:
+            if self._held:
+                return
             self._set(True)
             self._since, self._cpu = self._clock(), self._cpu_clock()
             self._due = self._since + PERIOD_SECONDS
 
-    def stop(self) -> None:
-        """Leave the interval as it is and stop measuring (a process reading many organizations)."""
+    def hold(self) -> None:
+        """Leave the interval as it is for good, started or not (a process reading many organizations)."""
         with self._lock:
+            self._held = True
             self._due = float("inf")
 
     def tick(self) -> None:

@@ -69,12 +69,12 @@ def test_given_a_process_reading_many_organizations_when_streams_are_tuned_then_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     clocks, intervals = Clocks(), []
-    monkeypatch.setattr(tuning, "_quick_switches", True)
-    monkeypatch.setattr(tuning, "THREAD_SWITCHING", _switching(clocks, intervals))
-    tuning.quick_thread_switches()
+    switching = _switching(clocks, intervals)
+    monkeypatch.setattr(tuning, "THREAD_SWITCHING", switching)
+    switching.start()
     assert intervals == [QUICK_SECONDS]  # one organization: quick switches while it waits on BILL
     tuning.read_many_organizations()
-    tuning.quick_thread_switches()
+    switching.start()  # the next organization's streams are tuned
     clocks.spend(5.0, cpu_share=0.1)
-    tuning.THREAD_SWITCHING.tick()
+    switching.tick()
     assert intervals == [QUICK_SECONDS]  # a child of many: not switched again
