@@ -12,12 +12,16 @@ Accountant Console (the console itself is listed too, and holds no AP/AR data). 
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from airbyte_cdk.models import FailureType
+from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer, FailureType
 
 from bill_emulator import EmulatorServer, EmulatorSettings, Limits, running_emulator
 from integration_tests.reliability.harness import (
@@ -30,7 +34,7 @@ from integration_tests.reliability.harness import (
     stream_names_of,
 )
 from source_bill.client.sessions import reset_shared_sessions
-from source_bill.organization_processes import WORKER_KEY
+from source_bill.organization_processes import WORKER_KEY, process_count
 from source_bill.organization_states import blob_of
 
 #: Small pages: each organization's lists take several pages and windows.
@@ -152,7 +156,55 @@ def test_given_listed_organizations_when_syncing_then_each_record_once_tagged_wi
     logs = [message.log.message for message in run.output.logs if message.log is not None]
     in_processes = any(f"Reading {len(organizations)} BILL organizations in" in text for text in logs)
     assert in_processes == (where == "in processes"), logs[:5]
+    if in_processes:  # this test's process runs the emulator's threads: a fork could inherit their locks
+        assert any("child processes as new interpreters (" in text for text in logs), logs[:5]
     assert server.counters()["error_codes"].get("BDC_1322", 0) == before["error_codes"].get("BDC_1322", 0)
+
+
+def _files(folder: Path, *names: str) -> list[str]:
+    return [argument for name in names for argument in (f"--{name}", str(folder / f"{name}.json"))]
+
+
+def test_given_source_bill_run_as_a_process_when_syncing_organizations_then_children_are_forked_and_each_record_arrives_once(
+    server: EmulatorServer, tmp_path: Path
+) -> None:
+    organizations = [_main(server), *server.client_organization_ids()[:2]]
+    config = _config(server, organization_ids=organizations)
+    catalog = first_sync_catalog(config)
+    streams = stream_names_of(catalog)
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    (tmp_path / "catalog.json").write_text(json.dumps(ConfiguredAirbyteCatalogSerializer.dump(catalog)))
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "source_bill.run", "read", *_files(tmp_path, "config", "catalog")],
+        capture_output=True,
+        timeout=600,
+    )
+
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    messages = [json.loads(line) for line in completed.stdout.splitlines() if line.startswith(b"{")]
+    logs = [message["log"]["message"] for message in messages if message["type"] == "LOG"]
+    assert f"Started {process_count(len(organizations))} child processes forked from this one" in logs, logs[
+        :5
+    ]
+    tagged = [
+        (
+            message["record"]["stream"],
+            str(message["record"]["data"]["id"]),
+            message["record"]["data"]["organizationId"],
+        )
+        for message in messages
+        if message["type"] == "RECORD"
+    ]
+    assert len(tagged) == len(set(tagged))
+    assert set(tagged) == _expected(server, organizations, streams)
+    invoice_states = [
+        message["state"]
+        for message in messages
+        if message["type"] == "STATE"
+        and message["state"]["stream"]["stream_descriptor"]["name"] == "invoices"
+    ]
+    assert set(invoice_states[-1]["stream"]["stream_state"]["organizations"]) == set(organizations)
 
 
 def test_given_all_organizations_when_syncing_then_every_client_organization_but_not_the_console(

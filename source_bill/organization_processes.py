@@ -4,7 +4,8 @@ One process holds one interpreter lock: twenty organizations read side by side i
 one core busy and leave BILL's slots idle (`make bench` scenario 8 spent 5 to 6.5 times its bound that
 way). A sync of several organizations therefore splits them into groups, each read by a child
 `source-bill` (`python -m source_bill.run read`) in *worker* mode, and merges what the children write
-in this process (`organization_reads.OrganizationReads`, as for threads).
+in this process (`organization_reads.OrganizationReads`, as for threads). On Linux a child is a fork
+of this process (`forked_children.py`), which has imported and parsed everything already.
 
 The children share the developer key's limits: each gets its share of `hourly_request_budget` and
 of BILL's logins per hour; each organization keeps its own session and 3 slots, in one child.
@@ -54,6 +55,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .batched_lines import BatchedLines
 from .config import prepare_config
+from .forked_children import ForkedChild, fork_child, fork_refusal
 from .organization_reads import Finished, Item, ThreadedReads
 from .organizations import ALL_ORGANIZATIONS, ORGANIZATION_IDS
 
@@ -66,6 +68,10 @@ MAX_PROCESSES = 8
 _RECORD_PREFIX = b'{"type":"RECORD","record":{"stream":"'
 #: The CDK's writer, kept before `cdk_internals.write_messages_with` puts `message_line` in its place.
 _cdk_line = AirbyteEntrypoint.airbyte_message_to_string
+#: The module a child runs as `__main__`: forked from this process, or `python -m` in a new one.
+CHILD_MODULE = "source_bill.run"
+#: A child as `ChildReads` sees it.
+Child = subprocess.Popen[bytes] | ForkedChild
 _STDERR_LINES = 20
 #: Chunks of a child's output read and not yet merged, at most (a chunk: up to 64 KiB of lines).
 _CHUNKS_IN_FLIGHT = 32
@@ -286,9 +292,9 @@ class ChildReads:
         self._catalog = catalog
         self._state = state
         self._logger = logger
-        self._command = command or _source_bill
+        self._command = command  # None: fork when this process can, else `python -m source_bill.run`
         self._queue: queue.Queue[tuple[int, list[bytes] | _Ended]] = queue.Queue(_CHUNKS_IN_FLIGHT)
-        self._children: list[subprocess.Popen[bytes]] = []
+        self._children: list[Child] = []
         self._stop = threading.Event()
 
     def _put(self, item: tuple[int, list[bytes] | _Ended]) -> None:
@@ -304,24 +310,40 @@ class ChildReads:
         if self._state is not None:
             state = folder / "state.json"
             state.write_text(json.dumps(self._state))
-        for index, group in enumerate(self._groups):
-            config = folder / f"config-{index}.json"
-            config.write_text(json.dumps(worker_config(self._config, group, len(self._groups))))
-            arguments = ["read", "--config", str(config), "--catalog", str(catalog)]
-            if state is not None:
-                arguments += ["--state", str(state)]
-            child = subprocess.Popen(
-                self._command(arguments),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                stdin=subprocess.DEVNULL,
-            )
-            self._children.append(child)
+        starts = [
+            self._arguments(folder, index, group, catalog, state) for index, group in enumerate(self._groups)
+        ]
+        refusal = fork_refusal() if self._command is None else "a command was given"
+        for arguments in starts:  # every fork before this process starts a thread of its own
+            self._children.append(self._start_one(arguments, refusal))
+        self._logger.info(
+            f"Started {len(self._children)} child processes "
+            + ("forked from this one" if refusal is None else f"as new interpreters ({refusal})")
+        )
+        for index, child in enumerate(self._children):
             threading.Thread(
                 target=self._follow, args=(child, index), name=f"organization-process-{index}", daemon=True
             ).start()
 
-    def _follow(self, child: subprocess.Popen[bytes], index: int) -> None:
+    def _arguments(
+        self, folder: Path, index: int, group: Sequence[str], catalog: Path, state: Path | None
+    ) -> list[str]:
+        config = folder / f"config-{index}.json"
+        config.write_text(json.dumps(worker_config(self._config, group, len(self._groups))))
+        arguments = ["read", "--config", str(config), "--catalog", str(catalog)]
+        return [*arguments, "--state", str(state)] if state is not None else arguments
+
+    def _start_one(self, arguments: list[str], refusal: str | None) -> Child:
+        if refusal is None:
+            return fork_child(CHILD_MODULE, arguments)
+        return subprocess.Popen(
+            (self._command or _source_bill)(arguments),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def _follow(self, child: Child, index: int) -> None:
         """Hand over the child's output, all it has written by each read, then its end."""
         stderr: deque[str] = deque(maxlen=_STDERR_LINES)
         drain = threading.Thread(target=_keep_tail, args=(child.stderr, stderr), daemon=True)
@@ -404,4 +426,4 @@ def _keep_tail(stream: IO[bytes] | None, tail: deque[str]) -> None:
 
 
 def _source_bill(arguments: list[str]) -> list[str]:
-    return [sys.executable, "-m", "source_bill.run", *arguments]
+    return [sys.executable, "-m", CHILD_MODULE, *arguments]

@@ -175,7 +175,7 @@ def _work_for_parent(source: SourceBill, entrypoint: BillEntrypoint, parsed_args
     prepared = prepare_config(config)
     share_logins(processes)
     read_many_organizations()
-    reset_shared_sessions()
+    reset_shared_sessions(include_login_budgets=True)  # a forked child's start, as a new process's
     catalog = source.read_catalog(parsed_args.catalog)
     state = source.read_state(parsed_args.state) if parsed_args.state else None
     work(organization_threads(entrypoint.logger, config, prepared, catalog, state))

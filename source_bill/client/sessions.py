@@ -343,8 +343,8 @@ def shared_session_manager(key: str, factory: Callable[[], SessionManager]) -> S
 
 
 def reset_shared_sessions(*, include_login_budgets: bool = False) -> None:
-    """Forget every shared session and request gate (start of a sync); tests also forget the login
-    budgets."""
+    """Forget every shared session and request gate (start of a sync); tests and a child that reads
+    organizations for its parent (forked with the parent's budgets) also forget the login budgets."""
     with _registry_lock:
         _registry.clear()
         if include_login_budgets:
