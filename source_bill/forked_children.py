@@ -71,7 +71,7 @@ def fork_child(module: str, arguments: list[str]) -> ForkedChild:
     process = multiprocessing.get_context("fork").Process(
         target=_run_as_child,
         args=(module, arguments, (out_read, err_read), out_write, err_write),
-        daemon=False,
+        daemon=True,  # ended when this process ends, never waited for by its exit
     )
     process.start()
     os.close(out_write)

@@ -362,9 +362,9 @@ class ChildReads:
         unfinished = [set(group) for group in self._groups]
         with tempfile.TemporaryDirectory(prefix="source-bill-") as folder:  # the configs hold secrets
             os.chmod(folder, 0o700)
-            self._start(Path(folder))
             ended = 0
             try:
+                self._start(Path(folder))  # inside: children started before a failure are ended below
                 while ended < len(self._children):
                     index, payload = self._queue.get()
                     if isinstance(payload, _Ended):

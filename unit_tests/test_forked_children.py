@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +120,25 @@ def test_given_another_thread_when_forking_then_it_is_refused_naming_the_thread(
     )
     assert result["refusal"] == "1 other thread(s) run in this process"
     assert result["error"] == "cannot fork: 1 other thread(s) run in this process"
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"  # a zombie has ended; init reaps it
+
+
+def test_given_a_running_child_when_this_process_exits_then_the_child_ends_with_it(tmp_path: Path) -> None:
+    result = _scenario(
+        tmp_path,
+        """
+        child = fork_child("child_module", ["sleep"])
+        print(json.dumps({"pid": child.pid}))
+        """,
+    )
+    deadline = time.monotonic() + 10
+    while _running(result["pid"]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(result["pid"])  # not left reading for nobody, nor waited for by the exit

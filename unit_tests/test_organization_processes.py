@@ -3,9 +3,11 @@ split, what a child is given, the lines between child and parent, and a child th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -245,3 +247,33 @@ def test_given_a_child_whose_parent_is_gone_when_watched_then_it_ends_itself() -
     watcher = watch_parent(every_seconds=0.01, parent_of=lambda: next(parents, 1), leave=ended.append)
     watcher.join(timeout=5)
     assert ended == [1]
+
+
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            if entry.name.isdigit() and marker.encode() in (entry / "cmdline").read_bytes():
+                state = (entry / "stat").read_text().split(")")[-1].split()[0]
+                if state != "Z":
+                    found.append(int(entry.name))
+    return found
+
+
+def test_given_a_child_that_cannot_start_when_read_then_the_children_started_before_it_are_ended(
+    tmp_path: Path,
+) -> None:
+    marker = f"source-bill-test-{uuid.uuid4()}"
+    started: list[int] = []
+
+    def command(arguments: list[str]) -> list[str]:
+        if started:
+            raise OSError("no more processes")
+        started.append(1)
+        return [sys.executable, "-c", "import time; time.sleep(60)", marker]
+
+    reads = ChildReads([[FIRST], [SECOND]], CONFIG, _catalog(), None, logging.getLogger("test"), command)
+    with pytest.raises(OSError, match="no more processes"):
+        list(reads.items())
+    assert started
+    assert _processes_with(marker) == []  # not left reading for nobody
