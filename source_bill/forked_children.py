@@ -73,9 +73,15 @@ def fork_child(module: str, arguments: list[str]) -> ForkedChild:
         args=(module, arguments, (out_read, err_read), out_write, err_write),
         daemon=True,  # ended when this process ends, never waited for by its exit
     )
-    process.start()
-    os.close(out_write)
-    os.close(err_write)
+    try:
+        process.start()
+    except BaseException:
+        for descriptor in (out_read, err_read):
+            os.close(descriptor)
+        raise
+    finally:
+        os.close(out_write)
+        os.close(err_write)
     return ForkedChild(process, os.fdopen(out_read, "rb"), os.fdopen(err_read, "rb"))
 
 

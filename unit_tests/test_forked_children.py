@@ -142,3 +142,27 @@ def test_given_a_running_child_when_this_process_exits_then_the_child_ends_with_
     while _running(result["pid"]) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _running(result["pid"])  # not left reading for nobody, nor waited for by the exit
+
+
+def test_given_a_fork_that_fails_when_forking_then_the_error_is_raised_and_no_pipe_is_left_open(
+    tmp_path: Path,
+) -> None:
+    result = _scenario(
+        tmp_path,
+        """
+        import multiprocessing, os
+
+        def fail(process):
+            raise OSError("Resource temporarily unavailable")
+
+        multiprocessing.get_context("fork").Process._Popen = staticmethod(fail)
+        before = len(os.listdir("/proc/self/fd"))
+        try:
+            fork_child("child_module", ["0"])
+            error = None
+        except OSError as failed:
+            error = str(failed)
+        print(json.dumps({"error": error, "left_open": len(os.listdir("/proc/self/fd")) - before}))
+        """,
+    )
+    assert result == {"error": "Resource temporarily unavailable", "left_open": 0}
